@@ -1,0 +1,41 @@
+# safetynet — run `make help` for the targets.
+PYTHON ?= python3
+VENV   ?= .venv
+EXTRAS ?= dev
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+comma  := ,
+export SAFETYNET_HOME ?= $(CURDIR)/var
+
+.DEFAULT_GOAL := help
+.PHONY: help venv demo test lint unit bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' | expand -t 12
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
+	@touch $@
+
+venv: $(STAMP) ## create .venv and install safetynet with the extras in EXTRAS (default: dev)
+
+demo: $(STAMP) ## build the demo province, run the monitoring, print how to log in
+	$(BIN)/safetynet demo
+
+lint: $(STAMP) ## ruff and mypy
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+unit: $(STAMP) ## the test suite without lint
+	$(BIN)/python -m pytest -n 2 -q
+
+test: lint unit ## lint, doctests and the whole test suite
+
+bench: $(STAMP) ## run the benchmarks and write docs/PERFORMANCE.md
+	$(BIN)/python -m benchmarks
+
+clean: ## remove .venv and the local data under var/
+	rm -rf $(VENV) var

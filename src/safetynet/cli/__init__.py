@@ -1,0 +1,1 @@
+"""Command-line interface: ``safetynet <group> <command>`` (Typer + Rich)."""

@@ -1,0 +1,69 @@
+"""Settings from the environment (``SAFETYNET_*``), with defaults that work on a laptop.
+
+``SAFETYNET_HOME`` (default ``./var``) holds the SQLite database and the Parquet lake unless
+``SAFETYNET_DATABASE_URL`` or ``SAFETYNET_LAKE_DIR`` say otherwise.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_SECRET_KEY", "ConfigError", "Settings", "get_settings"]
+
+DEFAULT_SECRET_KEY = "change-me-this-is-not-secret"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which setting to change."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAFETYNET_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    home: Path = Field(default=Path("var"))
+    database_url: str | None = None
+    lake_dir: Path | None = None
+    secret_key: str = DEFAULT_SECRET_KEY
+    locale: Literal["zh_CN", "en"] = "zh_CN"
+    timezone: str = "Asia/Shanghai"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.env == "production" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ConfigError(
+                "SAFETYNET_SECRET_KEY is still the default; set a long random value before "
+                "running with SAFETYNET_ENV=production."
+            )
+        return self
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL: the configured one, or a SQLite file under ``home``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'safetynet.db').resolve()}"
+
+    @property
+    def lake(self) -> Path:
+        """Root of the Parquet lake (``feeds/<source>/month=YYYY-MM/``, ``snapshots/``)."""
+        return (self.lake_dir or self.home / "lake").resolve()
+
+    def feed_partition(self, source: str, month: str) -> Path:
+        """Directory of one monthly feed partition, e.g. ``lake/feeds/hospital/month=2024-01``."""
+        return self.lake / "feeds" / source / f"month={month}"
+
+    @property
+    def snapshots(self) -> Path:
+        return self.lake / "snapshots"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cleared in tests with ``get_settings.cache_clear()``)."""
+    return Settings()

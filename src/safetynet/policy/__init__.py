@@ -1,0 +1,1 @@
+"""Policy rules: the dated-parameter loader and the assistance calculators."""

@@ -1,0 +1,95 @@
+"""Shared fixtures.
+
+``db_url`` / ``engine`` run every database test twice: on a fresh SQLite file and on a fresh
+PostgreSQL schema. The PostgreSQL half needs ``SAFETYNET_TEST_DATABASE_URL`` (``make test``
+in CI sets it) and is skipped, with that reason, when it is unset.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from safetynet.config import get_settings
+from safetynet.db import make_engine, upgrade
+
+PG_ENV = "SAFETYNET_TEST_DATABASE_URL"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own SAFETYNET_HOME and fresh settings."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("SAFETYNET_HOME", str(home))
+    for var in ("SAFETYNET_DATABASE_URL", "SAFETYNET_LAKE_DIR", "SAFETYNET_ENV"):
+        monkeypatch.delenv(var, raising=False)
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()
+
+
+def _pg_base() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if url and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of an empty, migrated database; the PostgreSQL one lives in its own schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        upgrade(make_engine(url))
+        yield url
+        return
+    base = _pg_base()
+    if not base:
+        pytest.skip(f"PostgreSQL half skipped: {PG_ENV} is not set")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    url = f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def use_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the settings (and so the CLI) at the test database."""
+    monkeypatch.setenv("SAFETYNET_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    return db_url
+
+
+@pytest.fixture
+def divisions_dir() -> Path:
+    """The official Gansu division files in ../shared/data/divisions (skips when absent)."""
+    path = SHARED / "data" / "divisions"
+    if not (path / "gansu-streets.csv").exists():
+        pytest.skip(f"official division files not found at {path}")
+    return path
