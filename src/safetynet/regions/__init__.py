@@ -1,5 +1,17 @@
-"""Administrative divisions: province → prefecture → county → township → village."""
+"""Administrative divisions: province → prefecture → county → township → village.
 
-from safetynet.regions.tree import Level, canonical, level_of, parent_of, within
+The pure code rules live in :mod:`safetynet.regions.tree`; the database side (imports,
+queries, SQL scoping) in :mod:`safetynet.regions.service`.
+"""
 
-__all__ = ["Level", "canonical", "level_of", "parent_of", "within"]
+from safetynet.regions.tree import (
+    Level,
+    RegionCodeError,
+    canonical,
+    chain,
+    level_of,
+    parent_of,
+    within,
+)
+
+__all__ = ["Level", "RegionCodeError", "canonical", "chain", "level_of", "parent_of", "within"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["Level", "RegionCodeError", "canonical", "level_of", "parent_of", "chain", "within"]
+__all__ = ["Level", "RegionCodeError", "canonical", "chain", "level_of", "parent_of", "within"]
 
 
 class Level(IntEnum):
@@ -74,13 +74,18 @@ def level_of(code: str) -> Level:
 def parent_of(code: str) -> str | None:
     """The canonical parent code, or None for a province.
 
+    A code whose next level up is all zeros hangs directly under the level above that: the
+    townships of a prefecture without counties (东莞 ``441900003``) belong to ``4419``.
+
     >>> parent_of("620102001"), parent_of("62")
     ('620102', None)
+    >>> parent_of("441900003"), parent_of("620102000001")
+    ('4419', '620102')
     """
     text = canonical(code)
     lengths = sorted(_LENGTHS)
     i = lengths.index(len(text))
-    return None if i == 0 else text[: lengths[i - 1]]
+    return None if i == 0 else canonical(text[: lengths[i - 1]])
 
 
 def chain(code: str) -> list[str]:
@@ -96,6 +101,13 @@ def chain(code: str) -> list[str]:
 
 
 def within(region: str, scope: str) -> bool:
-    """Is ``region`` the same as, or inside, ``scope``? The basis of all access control."""
+    """Is ``region`` the same as, or inside, ``scope``? The basis of all access control.
+
+    Equivalent to ``canonical(scope) in chain(region)``; in SQL the same test is
+    ``safetynet.regions.service.in_scope``.
+
+    >>> within("620102", "620000"), within("620102001", "620102"), within("6201", "620102")
+    (True, True, False)
+    """
     region_c, scope_c = canonical(region), canonical(scope)
     return region_c.startswith(scope_c)
