@@ -41,7 +41,9 @@ def main() -> int:
         print(f"== {name}", flush=True)
         results = module.run(quick=args.quick)
         for r in results:
-            print(f"   {r.name}: {r.value:,.3f} {r.unit}  {r.target}  {'' if r.ok is None else ('OK' if r.ok else 'MISSED')}")
+            print(
+                f"   {r.name}: {r.value:,.3f} {r.unit}  {r.target}  {'' if r.ok is None else ('OK' if r.ok else 'MISSED')}"
+            )
         sections.append((name, (module.__doc__ or name).strip(), results))
     lines = [
         "# Performance",
@@ -51,7 +53,14 @@ def main() -> int:
         "",
     ]
     for name, doc, results in sections:
-        lines += [f"## {name}", "", doc, "", "| figure | value | target | met |", "|---|---|---|---|"]
+        lines += [
+            f"## {name}",
+            "",
+            doc,
+            "",
+            "| figure | value | target | met |",
+            "|---|---|---|---|",
+        ]
         for r in results:
             met = "" if r.ok is None else ("yes" if r.ok else "**no**")
             lines.append(f"| {r.name} | {r.value:,.3f} {r.unit} | {r.target} | {met} |")

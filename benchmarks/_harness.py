@@ -41,7 +41,9 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_child(args: list[str], **kwargs: Any) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+def run_child(
+    args: list[str], **kwargs: Any
+) -> tuple[float, float, subprocess.CompletedProcess[str]]:
     """Run a command; return (wall seconds, peak RSS of the child in MiB, the process)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()

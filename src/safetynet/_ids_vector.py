@@ -1,7 +1,8 @@
 """Vectorised resident-ID checks over pyarrow columns (numpy on an N×18 byte matrix).
 
-Pure-ASCII values (nearly all real data) take the numpy path; the rare value with full-width
-or other non-ASCII characters is pre-cleaned by the scalar code, so both paths agree exactly.
+Values made only of digits and ``X``/``x`` (nearly all real data) take the numpy path; a value
+with any other character (spaces, full-width forms, …) is first cleaned by the scalar code, so
+both paths agree exactly with :func:`safetynet.ids.check`.
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ import pyarrow.compute as pc
 
 from safetynet import ids
 
-_WEIGHTS = np.array(ids.WEIGHTS, dtype=np.int64)
+_WEIGHTS = tuple(int(w) for w in ids.WEIGHTS)
 _CHECK = np.frombuffer(ids.CHECK_CHARS.encode(), dtype=np.uint8)
-# Characters Python's str.isspace() accepts in ASCII.
-_ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
-_ZERO, _NINE, _X = ord("0"), ord("9"), ord("X")
+_ZERO, _X, _x = ord("0"), ord("X"), ord("x")
+_PLAIN = np.zeros(256, dtype=bool)  # bytes that need no cleaning
+_PLAIN[_ZERO : _ZERO + 10] = True
+_PLAIN[[_X, _x]] = True
+_MDAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+_ERRORS = pa.array(list(ids.ERRORS), type=pa.string())
 
 
 def _as_string_array(values: Any) -> pa.Array:
     if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+        values = values.combine_chunks() if values.num_chunks else pa.array([], pa.string())
     if not isinstance(values, pa.Array):
         values = pa.array(list(values), type=pa.string())
     if values.type != pa.string():
@@ -32,99 +36,114 @@ def _as_string_array(values: Any) -> pa.Array:
     return values
 
 
-def _clean(arr: pa.Array) -> pa.Array:
-    """Whitespace removed, full-width → ASCII, x → X; the same as ``ids._clean``."""
-    ascii_mask = pc.fill_null(pc.string_is_ascii(arr), True)
-    out = pc.replace_substring(pc.replace_substring_regex(arr, _ASCII_SPACE, ""), "x", "X")
-    if not pc.all(ascii_mask).as_py():
-        idx = np.flatnonzero(~np.asarray(ascii_mask))
-        fixed = [ids._clean(arr[int(i)].as_py()) for i in idx]
-        mask = pa.array(~np.asarray(ascii_mask))
-        out = pc.replace_with_mask(out, mask, pa.array(fixed, type=pa.string()))
-    return out
+def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, data) of a string array, offsets relative to ``data``."""
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    data_buf = arr.buffers()[2]
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    )
+    return offsets.astype(np.int64), data
 
 
-def _matrix(arr: pa.Array, rows: np.ndarray, width: int) -> np.ndarray:
-    """The bytes of ``arr[rows]`` (all exactly ``width`` bytes long) as a (len(rows), width) matrix."""
-    if not len(rows):
-        return np.zeros((0, width), dtype=np.uint8)
-    taken = pc.take(arr, pa.array(rows, type=pa.int64()))
-    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int32)
-    data = np.frombuffer(taken.buffers()[2], dtype=np.uint8)
-    start = int(offsets[taken.offset])
-    return data[start : start + width * len(rows)].reshape(len(rows), width)
+def _cleaned(raw: pa.Array) -> pa.Array:
+    """``raw`` with every value that holds a character other than 0-9, X, x cleaned in Python."""
+    offsets, data = _buffers(raw)
+    if len(raw) == 0:
+        return raw
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    odd = np.flatnonzero(~_PLAIN[data[lo:hi]]) + lo
+    if not len(odd):
+        return raw
+    rows = np.unique(np.searchsorted(offsets, odd, side="right") - 1)
+    fixed = [ids._clean(raw[int(i)].as_py()) for i in rows]
+    mask = np.zeros(len(raw), dtype=bool)
+    mask[rows] = True
+    out = pc.replace_with_mask(raw, pa.array(mask), pa.array(fixed, type=pa.string()))
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+
+def _gather(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+    return data[starts[:, None] + np.arange(width)]
+
+
+def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 (proleptic Gregorian), integer arithmetic only."""
+    y = y - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days: np.ndarray = era * 146097 + doe - 719468
+    return days
 
 
 def _strings(mat: np.ndarray, valid: np.ndarray) -> pa.Array:
     """Rows of a byte matrix as a string array, null where ``valid`` is False."""
     n, width = mat.shape
-    offsets = pa.py_buffer(np.arange(0, (n + 1) * width, width, dtype=np.int32).tobytes())
-    data = pa.py_buffer(np.ascontiguousarray(mat).tobytes())
-    arr = pa.Array.from_buffers(pa.string(), n, [None, offsets, data])
-    return pc.if_else(pa.array(valid), arr, pa.scalar(None, pa.string()))
-
-
-def _dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 for valid (year, month, day) triples; garbage elsewhere."""
-    y = (year - 1970).astype("datetime64[Y]")
-    m = y.astype("datetime64[M]") + (np.clip(month, 1, 12) - 1).astype("timedelta64[M]")
-    d = m.astype("datetime64[D]") + (np.clip(day, 1, 31) - 1).astype("timedelta64[D]")
-    return d.astype(np.int64)
+    offsets = pa.py_buffer(np.arange(0, (n + 1) * width, width, dtype=np.int32))
+    data = pa.py_buffer(np.ascontiguousarray(mat))
+    mask = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(pa.string(), n, [mask, offsets, data])
 
 
 def check_array(values: Any, *, today: date) -> pa.Table:
     raw = _as_string_array(values)
     n = len(raw)
-    text = _clean(raw)
-    length = np.asarray(pc.fill_null(pc.binary_length(text), -1))
-    is_ascii = np.asarray(pc.fill_null(pc.string_is_ascii(text), False))
-    rows18 = np.flatnonzero((length == 18) & is_ascii)
-    rows15 = np.flatnonzero((length == 15) & is_ascii)
+    text = _cleaned(raw)
+    offsets, data = _buffers(text)
+    length = np.diff(offsets)
+    if text.null_count:
+        length[np.asarray(text.is_null())] = -1
+    rows18 = np.flatnonzero(length == 18)
+    rows15 = np.flatnonzero(length == 15)
 
     mat = np.zeros((n, 18), dtype=np.uint8)
-    candidate = np.zeros(n, dtype=bool)
-    mat[rows18] = _matrix(text, rows18, 18)
-    candidate[rows18] = True
+    mat[rows18] = _gather(data, offsets[rows18], 18)
     if len(rows15):
-        m15 = _matrix(text, rows15, 15)
-        digits15 = np.all((m15 >= _ZERO) & (m15 <= _NINE), axis=1)
-        rows15, m15 = rows15[digits15], m15[digits15]
+        m15 = _gather(data, offsets[rows15], 15)
+        keep = np.all((m15 - _ZERO) < 10, axis=1)  # uint8 wraps below '0'
+        rows15, m15 = rows15[keep], m15[keep]
         conv = np.empty((len(rows15), 18), dtype=np.uint8)
         conv[:, :6] = m15[:, :6]
-        conv[:, 6] = ord("1")
-        conv[:, 7] = ord("9")
+        conv[:, 6:8] = (ord("1"), ord("9"))
         conv[:, 8:17] = m15[:, 6:]
-        conv[:, 17] = _CHECK[((conv[:, :17].astype(np.int64) - _ZERO) @ _WEIGHTS) % 11]
+        total = np.zeros(len(rows15), dtype=np.int32)
+        for i, w in enumerate(_WEIGHTS):
+            total += (conv[:, i] - _ZERO).astype(np.int32) * w
+        conv[:, 17] = _CHECK[total % 11]
         mat[rows15] = conv
-        candidate[rows15] = True
+    mat[mat == _x] = _X
 
-    body = mat[:, :17]
-    fmt_ok = candidate & np.all((body >= _ZERO) & (body <= _NINE), axis=1)
-    last = mat[:, 17]
-    fmt_ok &= ((last >= _ZERO) & (last <= _NINE)) | (last == _X)
+    dig = mat - np.uint8(_ZERO)  # wraps for non-digits, so "< 10" tests digit-ness
+    candidate = np.zeros(n, dtype=bool)
+    candidate[rows18] = True
+    candidate[rows15] = True
+    fmt_ok = candidate & np.all(dig[:, :17] < 10, axis=1) & ((dig[:, 17] < 10) | (mat[:, 17] == _X))
 
-    dig = mat.astype(np.int64) - _ZERO
-    year = dig[:, 6] * 1000 + dig[:, 7] * 100 + dig[:, 8] * 10 + dig[:, 9]
-    month = dig[:, 10] * 10 + dig[:, 11]
-    day = dig[:, 12] * 10 + dig[:, 13]
+    d32 = dig.astype(np.int32)
+    year = d32[:, 6] * 1000 + d32[:, 7] * 100 + d32[:, 8] * 10 + d32[:, 9]
+    month = d32[:, 10] * 10 + d32[:, 11]
+    day = d32[:, 12] * 10 + d32[:, 13]
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    mdays = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-    dim = mdays[np.clip(month, 0, 12)] + ((month == 2) & leap)
-    real = (month >= 1) & (month <= 12) & (day >= 1) & (day <= dim) & (year >= 1)
-    days = np.where(real & fmt_ok, _dates(np.where(real, year, 1970), month, day), 0)
+    month_ok = (month >= 1) & (month <= 12)
+    dim = _MDAYS[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+    real = fmt_ok & month_ok & (day >= 1) & (day <= dim)
+    days = np.where(real, _days_from_civil(year, month, day), 0)
     lo = (ids.MIN_BIRTH - date(1970, 1, 1)).days
     hi = (today - date(1970, 1, 1)).days
-    date_ok = fmt_ok & real & (days >= lo) & (days <= hi)
+    date_ok = real & (days >= lo) & (days <= hi)
 
-    expected = _CHECK[(np.where(fmt_ok[:, None], dig[:, :17], 0) @ _WEIGHTS) % 11]
-    valid = date_ok & (expected == last)
+    total = np.zeros(n, dtype=np.int32)
+    for i, w in enumerate(_WEIGHTS):
+        total += d32[:, i] * w
+    expected = _CHECK[np.where(fmt_ok, total, 0) % 11]
+    valid = date_ok & (expected == mat[:, 17])
 
-    error = np.full(n, None, dtype=object)
-    error[~fmt_ok] = "format"
-    error[fmt_ok & ~date_ok] = "birth_date"
-    error[date_ok & ~valid] = "check_digit"
-
-    sex_codes = np.where(dig[:, 16] % 2 == 1, 0, 1).astype(np.int8)
+    codes = np.where(~fmt_ok, 0, np.where(~date_ok, 1, 2)).astype(np.int8)
+    error = pa.DictionaryArray.from_arrays(pa.array(codes, mask=valid), _ERRORS).cast(pa.string())
+    sex_codes = (d32[:, 16] % 2 == 0).astype(np.int8)
     sex = pa.DictionaryArray.from_arrays(
         pa.array(sex_codes, mask=~valid), pa.array(["M", "F"])
     ).cast(pa.string())
@@ -134,7 +153,7 @@ def check_array(values: Any, *, today: date) -> pa.Table:
             "input": raw,
             "normalized": _strings(mat, valid),
             "valid": pa.array(valid),
-            "error": pa.array(error, type=pa.string()),
+            "error": error,
             "birth_date": birth,
             "sex": sex,
             "region_code": _strings(mat[:, :6], valid),

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_SECRET_KEY", "ConfigError", "Settings", "get_settings"]
@@ -33,8 +33,8 @@ class Settings(BaseSettings):
     locale: Literal["zh_CN", "en"] = "zh_CN"
     timezone: str = "Asia/Shanghai"
 
-    @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
+    def check(self) -> Settings:
+        """Refuse settings that are unsafe for the environment (the default secret in production)."""
         if self.env == "production" and self.secret_key == DEFAULT_SECRET_KEY:
             raise ConfigError(
                 "SAFETYNET_SECRET_KEY is still the default; set a long random value before "
@@ -65,5 +65,12 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings (cleared in tests with ``get_settings.cache_clear()``)."""
-    return Settings()
+    """The process-wide, checked settings (tests clear it with ``get_settings.cache_clear()``)."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SAFETYNET_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"invalid setting — {problems}") from None
+    return settings.check()

@@ -12,7 +12,8 @@ app = typer.Typer(help="Database schema (数据库).", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head"), as_json: bool = JsonOpt) -> None:
     """Create the schema, or migrate it to the newest revision."""
-    from safetynet.db import current_revision, upgrade as do_upgrade
+    from safetynet.db import current_revision
+    from safetynet.db import upgrade as do_upgrade
 
     engine = open_engine()
     before = current_revision(engine)

@@ -9,7 +9,9 @@ import typer
 from safetynet import ids as ids_rules
 from safetynet.cli._common import print_json
 
-app = typer.Typer(help="Resident ID numbers (身份证号): normalise and validate.", no_args_is_help=True)
+app = typer.Typer(
+    help="Resident ID numbers (身份证号): normalise and validate.", no_args_is_help=True
+)
 
 
 @app.command("check")
