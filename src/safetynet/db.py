@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-__all__ = ["Base", "make_engine", "session_scope", "upgrade", "current_revision"]
+__all__ = ["Base", "current_revision", "make_engine", "session_scope", "upgrade"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

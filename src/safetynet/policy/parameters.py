@@ -266,7 +266,7 @@ def _leaf(node: dict[str, Any], path: str, where: str) -> Parameter:
 def _read(file: Path) -> Any:
     try:
         with file.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_StrictLoader)  # noqa: S506 - a strict SafeLoader
+            return yaml.load(fh, Loader=_StrictLoader)
     except ParameterError as exc:
         raise ParameterError(f"{file}: {exc}") from None
     except yaml.YAMLError as exc:
