@@ -83,7 +83,7 @@ def validate(row: RawRow) -> Candidate | str:
         return f"名称超过 {NAME_MAX} 字 / name longer than {NAME_MAX} characters"
     for label, value in row.parents:
         try:
-            ok = within(code, value) and canonical(value) != code
+            ok = within(code, value)  # an ancestor (or the code itself)
         except RegionCodeError:
             ok = False
         if not ok:
