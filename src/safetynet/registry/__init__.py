@@ -1,0 +1,3 @@
+"""Registry of the monitored population: households, persons, moves, category memberships."""
+
+__all__: list[str] = []

@@ -1,0 +1,518 @@
+"""``registry import``: validate a registry file and upsert it, all rules applied, in bulk.
+
+The file is read in Arrow batches; resident IDs are checked with :func:`safetynet.ids.check_array`;
+every other rule runs as set-based SQL in a private DuckDB staging database; the result is
+written with ``executemany`` (SQLite) or ``COPY`` (PostgreSQL) in one transaction together with
+the import log and the quarantine. A failed run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy.engine import Engine
+
+from safetynet import ids
+from safetynet.registry import categories as cat
+from safetynet.registry._checks import (
+    ERRORS,
+    case_map,
+    exclusive_sql,
+    medical_default_sql,
+    row_error_sql,
+)
+from safetynet.registry._dbio import Bulk
+from safetynet.registry._reader import FIELDS, ImportRefused, RegistryFile, open_registry_file
+from safetynet.registry.schemas import ImportSummary
+
+__all__ = ["ImportRefused", "file_sha256", "import_file"]
+
+Progress = Callable[[str], None]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _duck(tmp: Path) -> Any:
+    import duckdb
+
+    con = duckdb.connect(str(tmp / "stage.duckdb"))
+    con.execute("SET memory_limit = '900MB'")
+    con.execute("SET threads = 2")
+    con.execute(f"SET temp_directory = '{tmp / 'spill'}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+# -- 1. staging: the file plus resident-ID checks -------------------------------------------------
+def _stage(rf: RegistryFile, duck: Any, today: date, progress: Progress | None) -> int:
+    cols = ", ".join(f"{f} VARCHAR" for f in FIELDS)
+    duck.execute(
+        f"CREATE TABLE stage (row_number BIGINT, {cols}, rid VARCHAR, rid_err VARCHAR, "
+        "birth_date DATE, sex VARCHAR, head VARCHAR)"
+    )
+    n = 0
+    try:
+        for batch in rf.batches():
+            rows = batch.num_rows
+            if not rows:
+                continue
+            rid = ids.check_array(batch.column("resident_id"), today=today)
+            heads = batch.column("head_resident_id")
+            uniq = pc.unique(heads).drop_null()
+            hchk = ids.check_array(uniq, today=today)
+            head = pc.take(hchk.column("normalized"), pc.index_in(heads, uniq))
+            extra = {
+                "row_number": pa.array(range(n + 1, n + rows + 1), type=pa.int64()),
+                "rid": rid.column("normalized"),
+                "rid_err": rid.column("error"),
+                "birth_date": rid.column("birth_date"),
+                "sex": rid.column("sex"),
+                "head": head,
+            }
+            table = pa.table(
+                {"row_number": extra["row_number"]}
+                | {f: batch.column(f) for f in FIELDS}
+                | {k: v for k, v in extra.items() if k != "row_number"}
+            )
+            duck.register("_batch", table)
+            duck.execute("INSERT INTO stage SELECT * FROM _batch")
+            duck.unregister("_batch")
+            n += rows
+            if progress:
+                progress(f"已读取 / read {n:,} rows")
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise ImportRefused(
+            f"文件第 {n + 1:,} 行附近无法读取 / cannot read the file near row {n + 1}: {exc}"
+        ) from None
+    return n
+
+
+def _date(expr: str) -> str:
+    x = f"nullif(trim({expr}), '')"
+    parsed = (
+        f"coalesce(try_cast({x} AS DATE), try_strptime({x}, '%Y/%m/%d')::DATE, "
+        f"try_strptime({x}, '%Y%m%d')::DATE, try_strptime({x}, '%Y.%m.%d')::DATE, "
+        f"try_strptime({x}, '%Y年%m月%d日')::DATE)"
+    )
+    return f"(CASE WHEN {parsed} BETWEEN DATE '1900-01-01' AND DATE '2099-12-31' THEN {parsed} END)"
+
+
+def _parse(duck: Any) -> None:
+    """Stage → ``r``: typed columns, the first single-row error, blank rows dropped."""
+    t = {f: f"nullif(trim(s.{f}), '')" for f in FIELDS}
+    township = (
+        f"(CASE WHEN length({t['township_code']}) = 12 AND {t['township_code']} LIKE '%000' "
+        f"THEN left({t['township_code']}, 9) ELSE {t['township_code']} END)"
+    )
+    rel = cat.lookup_table(cat.RELATIONS, cat.ALIASES["relation"])
+    category = cat.lookup_table(cat.CATEGORIES, cat.ALIASES["category"])
+    groups = cat.lookup_table(cat.MEDICAL_GROUPS, cat.ALIASES["medical_group"])
+    grades = {k.lower(): v for k, v in cat.GRADES.items()}
+    duck.execute(
+        f"""
+        CREATE TABLE p AS
+        SELECT s.row_number, {t["resident_id"]} AS rid_raw, s.rid, s.rid_err, s.birth_date, s.sex,
+          {t["name"]} AS name, {t["head_resident_id"]} AS head_raw, s.head,
+          {t["relation"]} AS relation_raw, {case_map(t["relation"], rel)} AS relation,
+          {township} AS township, {township} IN (SELECT code FROM twn) AS township_known,
+          {t["village_code"]} AS village,
+          {t["urban_rural"]} AS urban_raw, {case_map(t["urban_rural"], cat.URBAN_RURAL)} AS urban,
+          {t["address"]} AS address,
+          {t["category"]} AS category_raw, {case_map(t["category"], category)} AS category,
+          {t["valid_from"]} AS valid_from_raw, {_date("s.valid_from")} AS valid_from,
+          {t["valid_to"]} AS valid_to_raw, {_date("s.valid_to")} AS valid_to,
+          {t["source"]} AS source_raw,
+          {case_map(t["source"], cat.lookup_table(cat.SOURCES))} AS source,
+          {t["dibao_class"]} AS dibao_class_raw,
+          {case_map(t["dibao_class"], cat.lookup_table(cat.DIBAO_CLASSES))} AS dibao_class,
+          {t["orphan"]} AS orphan_raw, {case_map(t["orphan"], cat.YES_NO)} AS orphan,
+          {t["disability_type"]} AS dtype_raw,
+          {case_map(t["disability_type"], cat.lookup_table(cat.DISABILITY_TYPES))}
+            AS disability_type,
+          {t["disability_grade"]} AS grade_raw,
+          {case_map(t["disability_grade"], grades)} AS disability_grade,
+          {t["relapsed"]} AS relapsed_raw, {case_map(t["relapsed"], cat.YES_NO)} AS relapsed,
+          {t["medical_group"]} AS mg_raw, {case_map(t["medical_group"], groups)} AS mg,
+          {t["moved_on"]} AS moved_raw, {_date("s.moved_on")} AS moved_on
+        FROM stage s
+        WHERE coalesce({", ".join(t.values())}) IS NOT NULL
+        """
+    )
+    duck.execute(
+        f"CREATE TABLE r AS SELECT p.*, {row_error_sql()} AS err, NULL::VARCHAR AS detail FROM p"
+    )
+    duck.execute("DROP TABLE p")
+
+
+def _cross_checks(duck: Any) -> None:
+    """Rules across rows of the file and against the database, in order."""
+    ex = exclusive_sql()
+    overlap = (
+        "(b.valid_to IS NULL OR a.valid_from <= b.valid_to) "
+        "AND (a.valid_to IS NULL OR b.valid_from <= a.valid_to)"
+    )
+    duck.execute(
+        """
+        UPDATE r SET err = 'duplicate_row', detail = CAST(x.first AS VARCHAR) FROM (
+          SELECT row_number,
+            min(row_number) OVER (PARTITION BY rid, category, valid_from) AS first
+          FROM r WHERE err IS NULL AND rid IN (
+            SELECT rid FROM r WHERE err IS NULL GROUP BY rid HAVING count(*) > 1)
+        ) x WHERE r.row_number = x.row_number AND x.first < x.row_number
+        """
+    )
+    duck.execute(
+        """
+        UPDATE r SET err = 'person_conflict', detail = CAST(x.first AS VARCHAR) FROM (
+          SELECT row_number, head,
+            arg_min(head, row_number) OVER (PARTITION BY rid) AS first_head,
+            min(row_number) OVER (PARTITION BY rid) AS first
+          FROM r WHERE err IS NULL AND rid IN (
+            SELECT rid FROM r WHERE err IS NULL GROUP BY rid HAVING count(DISTINCT head) > 1)
+        ) x WHERE r.row_number = x.row_number AND x.head <> x.first_head
+        """
+    )
+    duck.execute(
+        f"""
+        UPDATE r SET err = 'overlap_file', detail = CAST(x.other AS VARCHAR) FROM (
+          SELECT b.row_number, min(a.row_number) AS other
+          FROM r a JOIN r b ON a.rid = b.rid AND a.row_number < b.row_number
+            AND a.category <> b.category
+          WHERE a.err IS NULL AND b.err IS NULL
+            AND a.category IN ({ex}) AND b.category IN ({ex}) AND {overlap}
+          GROUP BY b.row_number
+        ) x WHERE r.row_number = x.row_number
+        """
+    )
+    duck.execute(
+        """
+        UPDATE r SET err = 'other_household',
+          detail = '#' || d.household_id || '（户主 ' || left(d.head, 6) || '********'
+            || right(d.head, 4) || '）'
+        FROM dbp d
+        WHERE r.err IS NULL AND d.rid = r.rid AND d.head <> r.head AND r.moved_on IS NULL
+        """
+    )
+    duck.execute(
+        f"""
+        UPDATE r SET err = 'overlap_db', detail = x.d FROM (
+          SELECT b.row_number,
+            min(a.category || '（' || strftime(a.valid_from, '%Y-%m-%d') || '–'
+              || coalesce(strftime(a.valid_to, '%Y-%m-%d'), '') || '）') AS d
+          FROM r b JOIN dbp p ON p.rid = b.rid
+          JOIN dbm a ON a.person_id = p.id AND a.category IN ({ex}) AND a.category <> b.category
+          WHERE b.err IS NULL AND b.category IN ({ex}) AND {overlap}
+            AND NOT EXISTS (SELECT 1 FROM r c WHERE c.err IS NULL AND c.rid = b.rid
+              AND c.category = a.category AND c.valid_from = a.valid_from)
+          GROUP BY b.row_number
+        ) x WHERE r.row_number = x.row_number
+        """
+    )
+    duck.execute(
+        """
+        UPDATE r SET err = 'head_unregistered'
+        WHERE err IS NULL AND rid <> head
+          AND head NOT IN (SELECT rid FROM r WHERE err IS NULL AND rid = head)
+          AND head NOT IN (SELECT rid FROM dbp WHERE rid = head)
+        """
+    )
+
+
+def _resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
+    """Households, persons, moves and memberships to insert or update (ids assigned here)."""
+    duck.execute("CREATE VIEW ok AS SELECT * FROM r WHERE err IS NULL")
+    duck.execute(
+        """
+        CREATE TABLE fh AS SELECT head,
+          arg_min(township, k) AS township, arg_min_null(village, k) AS village,
+          arg_min(coalesce(urban, false), k) AS urban, arg_min_null(address, k) AS address
+        FROM (SELECT *, (CASE WHEN rid = head THEN 0 ELSE 1 END)::BIGINT * 4294967296
+              + row_number AS k FROM ok)
+        GROUP BY head
+        """
+    )
+    duck.execute(
+        f"""
+        CREATE TABLE hh AS SELECT f.*, d.id AS old_id,
+          coalesce(d.id, {maxh} + row_number() OVER (PARTITION BY d.id IS NULL ORDER BY f.head))
+            AS id,
+          d.id IS NOT NULL AND (f.township IS DISTINCT FROM d.township_code
+            OR f.village IS DISTINCT FROM d.village_code OR f.urban IS DISTINCT FROM d.urban::BOOLEAN
+            OR f.address IS DISTINCT FROM d.address) AS changed
+        FROM fh f LEFT JOIN dbh d ON d.head = f.head
+        """
+    )
+    duck.execute(
+        f"""
+        CREATE TABLE pp AS
+        WITH fp AS (
+          SELECT rid, arg_min(name, row_number) AS name,
+            arg_min(coalesce(relation, CASE WHEN rid = head THEN '本人' ELSE '其他' END),
+              row_number) AS relation,
+            arg_min(head, row_number) AS head, max(moved_on) AS moved_on,
+            any_value(birth_date) AS birth_date, any_value(sex) AS sex
+          FROM ok GROUP BY rid)
+        SELECT f.*, h.id AS hid, d.id AS old_id, d.household_id AS old_hid,
+          d.name AS old_name, d.relation AS old_relation,
+          coalesce(d.id, {maxp} + row_number() OVER (PARTITION BY d.id IS NULL ORDER BY f.rid))
+            AS id
+        FROM fp f JOIN hh h ON h.head = f.head LEFT JOIN dbp d ON d.rid = f.rid
+        """
+    )
+    attrs = ("valid_to", "source", "dibao_class", "orphan", "disability_type",
+             "disability_grade", "relapsed", "medical_group")  # fmt: skip
+    changed = " OR ".join(f"n.{a} IS DISTINCT FROM m.{a}" for a in attrs)
+    duck.execute(
+        f"""
+        CREATE TABLE mm AS
+        WITH n AS (
+          SELECT p.id AS person_id, p.old_id AS old_person_id, o.category, o.valid_from,
+            o.valid_to, coalesce(o.source, 'department_list') AS source, o.dibao_class,
+            coalesce(o.orphan, false) AS orphan, o.disability_type,
+            o.disability_grade::SMALLINT AS disability_grade,
+            coalesce(o.relapsed, false) AS relapsed,
+            coalesce(o.mg, {medical_default_sql("o.category", "coalesce(o.relapsed, false)")})
+              AS medical_group
+          FROM ok o JOIN pp p ON p.rid = o.rid WHERE o.category IS NOT NULL)
+        SELECT n.*, m.id AS old_id, m.id IS NOT NULL AND ({changed}) AS changed,
+          coalesce(m.id, {maxm} + row_number() OVER (PARTITION BY m.id IS NULL
+            ORDER BY n.person_id, n.category, n.valid_from)) AS id
+        FROM n LEFT JOIN dbm m ON m.person_id = n.old_person_id AND m.category = n.category
+          AND m.valid_from = n.valid_from
+        """
+    )
+
+
+_DB_STATE = {
+    "dbh": (
+        "SELECT id, head_resident_id, township_code, village_code, {urban}, address "
+        "FROM household",
+        {"id": "BIGINT", "head": "VARCHAR", "township_code": "VARCHAR",
+         "village_code": "VARCHAR", "urban": "INTEGER", "address": "VARCHAR"},
+    ),
+    "dbp": (
+        "SELECT p.id, p.resident_id, p.household_id, h.head_resident_id, p.name, p.relation "
+        "FROM person p JOIN household h ON h.id = p.household_id",
+        {"id": "BIGINT", "rid": "VARCHAR", "household_id": "BIGINT", "head": "VARCHAR",
+         "name": "VARCHAR", "relation": "VARCHAR"},
+    ),
+    "dbm": (
+        "SELECT id, person_id, category, {valid_from}, {valid_to}, source, dibao_class, "
+        "{orphan}, disability_type, disability_grade, {relapsed}, medical_group FROM membership",
+        {"id": "BIGINT", "person_id": "BIGINT", "category": "VARCHAR", "valid_from": "DATE",
+         "valid_to": "DATE", "source": "VARCHAR", "dibao_class": "VARCHAR",
+         "orphan_i": "INTEGER", "disability_type": "VARCHAR", "disability_grade": "SMALLINT",
+         "relapsed_i": "INTEGER", "medical_group": "VARCHAR"},
+    ),
+}  # fmt: skip
+
+
+def _load_state(bulk: Bulk) -> None:
+    if bulk.pg:
+        fmt = {"urban": "urban::int", "orphan": "orphan::int", "relapsed": "relapsed::int",
+               "valid_from": "valid_from::text", "valid_to": "valid_to::text"}  # fmt: skip
+    else:
+        fmt = {k: k for k in ("urban", "orphan", "relapsed", "valid_from", "valid_to")}
+    for name, (sql, columns) in _DB_STATE.items():
+        bulk.load(name, sql.format(**fmt), columns)
+    bulk.duck.execute(
+        "CREATE TABLE dbm2 AS SELECT * EXCLUDE (orphan_i, relapsed_i), orphan_i::BOOLEAN AS "
+        "orphan, relapsed_i::BOOLEAN AS relapsed FROM dbm"
+    )
+    bulk.duck.execute("DROP TABLE dbm")
+    bulk.duck.execute("ALTER TABLE dbm2 RENAME TO dbm")
+
+
+def _write(bulk: Bulk, import_id: int) -> dict[str, int]:
+    d = "strftime({}, '%Y-%m-%d')"
+    out = {}
+    out["households_added"] = bulk.insert(
+        "household",
+        ["id", "head_resident_id", "township_code", "village_code", "urban", "address"],
+        "SELECT id, head, township, village, urban::INT, address FROM hh WHERE old_id IS NULL",
+    )
+    out["households_updated"] = bulk.update(
+        "household",
+        ["township_code", "village_code", "urban", "address"],
+        "SELECT id, township, village, urban::INT, address FROM hh WHERE changed",
+    )
+    out["persons_added"] = bulk.insert(
+        "person",
+        ["id", "resident_id", "name", "sex", "birth_date", "household_id", "relation"],
+        f"SELECT id, rid, name, sex, {d.format('birth_date')}, hid, relation FROM pp "
+        "WHERE old_id IS NULL",
+    )
+    out["persons_updated"] = bulk.update(
+        "person",
+        ["name", "household_id", "relation"],
+        "SELECT id, name, hid, relation FROM pp WHERE old_id IS NOT NULL AND "
+        "(name <> old_name OR hid <> old_hid OR relation <> old_relation)",
+    )
+    out["moves"] = bulk.insert(
+        "household_move",
+        ["person_id", "from_household_id", "to_household_id", "moved_on"],
+        f"SELECT id, CASE WHEN old_hid <> hid THEN old_hid END, hid, {d.format('moved_on')} "
+        "FROM pp WHERE (old_id IS NOT NULL AND old_hid <> hid) "
+        "OR (old_id IS NULL AND moved_on IS NOT NULL)",
+    )
+    mcols = ["valid_to", "source", "dibao_class", "orphan", "disability_type",
+             "disability_grade", "relapsed", "medical_group"]  # fmt: skip
+    msel = (
+        f"{d.format('valid_to')}, source, dibao_class, orphan::INT, disability_type, "
+        "disability_grade, relapsed::INT, medical_group"
+    )
+    out["memberships_added"] = bulk.insert(
+        "membership",
+        ["id", "person_id", "category", "valid_from", *mcols],
+        f"SELECT id, person_id, category, {d.format('valid_from')}, {msel} FROM mm "
+        "WHERE old_id IS NULL",
+    )
+    out["memberships_updated"] = bulk.update(
+        "membership", mcols, f"SELECT id, {msel} FROM mm WHERE changed"
+    )
+    bulk.fix_sequences(["household", "person", "membership"])
+    reasons = ", ".join(
+        "(" + ", ".join("'" + x.replace("'", "''") + "'" for x in (code, *spec)) + ")"
+        for code, spec in ERRORS.items()
+    )
+    value = "CASE e.field " + " ".join(f"WHEN '{f}' THEN s.{f}" for f in FIELDS) + " END"
+    bulk.insert(
+        "registry_reject",
+        ["import_id", "row_number", "field", "value", "reason_zh", "reason_en"],
+        f"""
+        SELECT {import_id}, r.row_number, e.field, nullif(left({value}, 255), ''),
+          replace(e.zh, '{{d}}', coalesce(r.detail, '')),
+          replace(e.en, '{{d}}', coalesce(r.detail, ''))
+        FROM r JOIN (VALUES {reasons}) e(code, field, zh, en) ON e.code = r.err
+        JOIN stage s ON s.row_number = r.row_number
+        ORDER BY r.row_number
+        """,
+    )
+    return out
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _stamp(bulk: Bulk) -> Any:
+    """Now, as PostgreSQL wants it, or as SQLAlchemy stores DateTime in SQLite (naive UTC)."""
+    now = _now()
+    return now if bulk.pg else now.replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _previous(bulk: Bulk, sha: str) -> tuple[Any, ...] | None:
+    row = bulk.execute(
+        "SELECT id, rows_read, accepted, rejected FROM registry_import "
+        "WHERE sha256 = ? AND repeat = ? ORDER BY id DESC LIMIT 1",
+        (sha, False),
+    ).fetchone()
+    return tuple(row) if row else None
+
+
+def _log(bulk: Bulk, name: str, sha: str, actor: str, repeat: bool, counts: tuple[int, ...]) -> int:
+    sql = (
+        "INSERT INTO registry_import (file_name, sha256, rows_read, accepted, rejected, repeat, "
+        "actor, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    params = (name[:255], sha, *counts, repeat, actor[:100], _stamp(bulk), None)
+    if bulk.pg:
+        return int(bulk.execute(sql + " RETURNING id", params).fetchone()[0])
+    return int(bulk.execute(sql, params).lastrowid)
+
+
+def import_file(
+    *,
+    engine: Engine,
+    path: Path,
+    actor: str | None = None,
+    force: bool = False,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Validate and import one registry file; raise :class:`ImportRefused` if unreadable.
+
+    A file whose SHA-256 matches an earlier import is logged as a repeat and changes nothing
+    (``force`` imports it again, which by the upsert rules also changes nothing unless the
+    database changed in between).
+    """
+    t0 = time.perf_counter()
+    actor = actor or getpass.getuser()
+    rf = open_registry_file(path)
+    sha = file_sha256(path)
+    if not force:
+        with engine.begin() as conn:
+            bulk = Bulk(conn, None, Path("."))
+            prev = _previous(bulk, sha)
+            if prev is not None:
+                import_id = _log(bulk, path.name, sha, actor, True, prev[1:])
+                bulk.execute(
+                    "UPDATE registry_import SET finished_at = ? WHERE id = ?", (_stamp(bulk), import_id)
+                )
+                return ImportSummary(
+                    import_id=import_id, file_name=path.name, sha256=sha, rows_read=prev[1],
+                    accepted=prev[2], rejected=prev[3], repeat=True, repeat_of=prev[0],
+                    seconds=time.perf_counter() - t0,
+                )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="safetynet-import-") as tmpdir:
+        tmp = Path(tmpdir)
+        duck = _duck(tmp)
+        try:
+            if progress:
+                progress("读取并校验身份证号 / reading and checking resident IDs")
+            _stage(rf, duck, today or ids.today_in_china(), progress)
+            with engine.begin() as conn:
+                bulk = Bulk(conn, duck, tmp)
+                if bulk.pg:
+                    bulk.execute(
+                        "LOCK TABLE household, person, household_move, membership, "
+                        "registry_import IN SHARE ROW EXCLUSIVE MODE"
+                    )
+                import_id = _log(bulk, path.name, sha, actor, False, (0, 0, 0))
+                bulk.load(
+                    "twn", "SELECT code FROM region WHERE level = 9", {"code": "VARCHAR"}
+                )
+                if progress:
+                    progress("逐行校验 / checking rows")
+                _parse(duck)
+                _load_state(bulk)
+                _cross_checks(duck)
+                maxes = [
+                    int(bulk.scalar(f"SELECT coalesce(max(id), 0) FROM {t}"))
+                    for t in ("household", "person", "membership")
+                ]
+                _resolve(duck, *maxes)
+                if progress:
+                    progress("写入数据库 / writing to the database")
+                counts = _write(bulk, import_id)
+                read, rejected = duck.execute(
+                    "SELECT count(*), count(err) FROM r"
+                ).fetchone()
+                accepted = read - rejected
+                bulk.execute(
+                    "UPDATE registry_import SET rows_read = ?, accepted = ?, rejected = ?, "
+                    "finished_at = ? WHERE id = ?",
+                    (read, accepted, rejected, _stamp(bulk), import_id),
+                )
+        finally:
+            duck.close()
+    return ImportSummary(
+        import_id=import_id, file_name=path.name, sha256=sha, rows_read=read,
+        accepted=accepted, rejected=rejected, repeat=False, repeat_of=None,
+        seconds=time.perf_counter() - t0, **counts,
+    )  # fmt: skip
