@@ -1,0 +1,263 @@
+"""``safetynet calc``: assistance calculators (medical, student grants, business support)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from safetynet.cli._common import JsonOpt, console, dumps, fail, print_json
+from safetynet.policy._money import CalcError, yuan
+from safetynet.policy.parameters import ParameterError, ParameterSet, default_parameters
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="救助计算器 / assistance calculators: medical, student grants, business support.",
+    no_args_is_help=True,
+)
+
+ParamsOpt = typer.Option(
+    None, "--params", help="Parameter file or folder replacing the shipped values (what-if)."
+)
+
+
+def _params(extra: list[Path] | None) -> ParameterSet:
+    from safetynet.policy.parameters import load_parameters
+
+    try:
+        base = default_parameters()
+        return base.merged(load_parameters(extra)) if extra else base
+    except ParameterError as exc:
+        fail(f"参数文件有误 / invalid parameters: {exc}")
+
+
+def _json_lines(handle: Callable[[Any], dict[str, Any]]) -> None:
+    """Run ``handle`` on every non-empty stdin line; a bad line prints {"error": ...}."""
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        obj: Any = None
+        try:
+            obj = json.loads(line, parse_float=Decimal)
+            out = handle(obj)
+        except json.JSONDecodeError as exc:
+            out = {"error": f"不是有效的 JSON / invalid JSON: {exc.msg} (column {exc.colno})"}
+        except (CalcError, ParameterError) as exc:
+            out = {"error": str(exc)}
+        except Exception as exc:  # one bad line must not stop the others
+            out = {"error": f"无法计算 / cannot compute: {type(exc).__name__}: {exc}"}
+        if isinstance(obj, dict) and "id" in obj:
+            out = {"id": obj["id"], **out}
+        sys.stdout.write(dumps(out) + "\n")
+    sys.stdout.flush()
+
+
+@app.command("medical")
+def medical(params: list[Path] | None = ParamsOpt) -> None:
+    """Read JSON lines {"group","oop","major_disease","year"[,"dibao_class"]} on stdin; write
+    one JSON line each: premium_subsidy, assistance, second_round, self_pay (yuan),
+    parameter_version, explanation — or {"error": "…"} for a bad line (exit 0)."""
+    from safetynet.policy import medical as rules
+
+    ps = _params(params)
+    _json_lines(lambda obj: rules.annual(**rules.case_from_json(obj), params=ps).as_json())
+
+
+@app.command("business")
+def business(params: list[Path] | None = ParamsOpt) -> None:
+    """Entrepreneurship subsidy and guaranteed loans: JSON lines in, one decision per line out
+    (see docs/calculators.md for the fields)."""
+    from safetynet.policy.employment import decide_from_json
+
+    ps = _params(params)
+    _json_lines(lambda obj: decide_from_json(obj, ps).as_json())
+
+
+@app.command("grants")
+def grants(
+    file: Path = typer.Argument(..., help="学生名单 XLSX/CSV: 学号, 姓名, 身份证号, 困难等级[, 家庭身份]"),
+    school_type: str = typer.Option(
+        ..., "--school-type", help="undergraduate | veteran | secondary_provincial | secondary_local"
+    ),
+    funded: int = typer.Option(..., "--funded", help="资助名额 / funded count (quota)."),
+    out: Path = typer.Option(..., "--out", help="Allocation workbook to write (.xlsx)."),
+    year: int = typer.Option(date.today().year, "--year", help="School year (parameters of 1 Sep)."),
+    tiers: str | None = typer.Option(
+        None, "--tiers", help="Local tiers for secondary_local, e.g. 1000,2000,3000."
+    ),
+    registry: bool = typer.Option(
+        False, "--registry", help="Also look up each student's family status in the registry."
+    ),
+    params: list[Path] | None = ParamsOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Allocate national student grants for one school and write the result workbook."""
+    from safetynet.policy.education import allocate
+    from safetynet.policy.education_io import read_students, write_allocation
+
+    ps = _params(params)
+    try:
+        students = read_students(file)
+        found: dict[str, frozenset[str]] = {}
+        if registry:
+            found = _registry_statuses([s.resident_id for s in students], date(year, 9, 1))
+            students = [
+                replace(s, statuses=s.statuses | found.get(s.resident_id, frozenset()))
+                for s in students
+            ]
+        tier_list = [t.strip() for t in tiers.split(",") if t.strip()] if tiers else None
+        result = allocate(
+            students, school_type=school_type, funded=funded, year=year, tiers=tier_list, params=ps
+        )
+    except (CalcError, ParameterError) as exc:
+        fail(str(exc))
+    write_allocation(result, out)
+    downgraded = sum(1 for g in result.grants if g.amount < g.wanted and g.amount > 0)
+    summary = {
+        "out": out,
+        "students": len(result.grants),
+        "funded": result.funded,
+        "budget": result.budget,
+        "total": result.total,
+        "downgraded": downgraded,
+        "registry_matches": len(found),
+        "parameter_version": result.parameter_version,
+    }
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"[green]✓[/] {result.funded}/{len(result.grants)} 名学生获资助，总额 {result.total:,.2f} 元"
+        f"（预算 {result.budget:,.2f} 元），下调 {downgraded} 人 → {out}"
+    )
+
+
+def _registry_statuses(resident_ids: list[str], on: date) -> dict[str, frozenset[str]]:
+    """The registry hook of ``calc grants --registry``."""
+    from safetynet.cli._common import open_engine
+    from safetynet.policy.service import registry_statuses
+
+    return registry_statuses(engine=open_engine(), resident_ids=resident_ids, on=on)
+
+
+@app.command("premiums")
+def premiums(
+    year: int = typer.Option(..., "--year", help="Insurance year, e.g. 2024."),
+    on: str | None = typer.Option(
+        None, "--on", help="Who is monitored on this day (default: 31 Dec of the year, or today)."
+    ),
+    params: list[Path] | None = ParamsOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Premium subsidies for everyone monitored, by prefecture and group (with --params: what-if)."""
+    from safetynet.cli._common import open_engine
+    from safetynet.policy.medical_vector import premium_totals
+    from safetynet.policy.service import premium_population, prefecture_names
+
+    try:
+        day = date.fromisoformat(on) if on else min(date(year, 12, 31), date.today())
+    except ValueError:
+        fail(f"--on 应为日期 YYYY-MM-DD / not a date: {on}")
+    engine = open_engine()
+    base = _params(None)
+    whatif = _params(params) if params else None
+    try:
+        if as_json:
+            table = premium_population(engine=engine, on=day)
+        else:
+            from rich.progress import Progress
+
+            with Progress(transient=True, console=console) as bar:
+                task = bar.add_task("读取登记库 / reading the registry", total=None)
+                table = premium_population(
+                    engine=engine, on=day, progress=lambda n: bar.advance(task, n)
+                )
+        cols = (table["prefecture"], table["group"], table["dibao_class"])
+        rows = premium_totals(*cols, year=year, params=base)
+        alt = premium_totals(*cols, year=year, params=whatif) if whatif else None
+    except (CalcError, ParameterError) as exc:
+        fail(str(exc))
+    names = prefecture_names(engine=engine, codes=[r["prefecture"] for r in rows])
+    for i, r in enumerate(rows):
+        r["prefecture_name"] = names.get(r["prefecture"])
+        r["subsidy"] = yuan(r.pop("subsidy_fen"))
+        if alt is not None:
+            r["whatif_subsidy"] = yuan(alt[i]["subsidy_fen"])
+    report = _premium_report(rows, year, day, base, whatif)
+    if as_json:
+        print_json(report)
+    else:
+        _print_premiums(report)
+
+
+def _premium_report(
+    rows: list[dict[str, Any]], year: int, day: date, base: ParameterSet, alt: ParameterSet | None
+) -> dict[str, Any]:
+    by_group: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        g = by_group.setdefault(
+            r["group"], {"people": 0, "unknown_class": 0, "subsidy": Decimal("0.00")}
+        )
+        g["people"] += r["people"]
+        g["unknown_class"] += r["unknown_class"]
+        g["subsidy"] += r["subsidy"]
+        if alt is not None:
+            g["whatif_subsidy"] = g.get("whatif_subsidy", Decimal("0.00")) + r["whatif_subsidy"]
+    total: dict[str, Any] = {
+        "people": sum(r["people"] for r in rows),
+        "unknown_class": sum(r["unknown_class"] for r in rows),
+        "subsidy": sum((r["subsidy"] for r in rows), Decimal("0.00")),
+    }
+    if alt is not None:
+        total["whatif_subsidy"] = sum((r["whatif_subsidy"] for r in rows), Decimal("0.00"))
+    return {
+        "year": year,
+        "on": day,
+        "parameter_version": base.version,
+        "whatif_parameter_version": alt.version if alt is not None else None,
+        "rows": rows,
+        "by_group": by_group,
+        "total": total,
+    }
+
+
+def _print_premiums(report: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    whatif = report["whatif_parameter_version"] is not None
+    table = Table(title=f"{report['year']} 年医疗救助资助参保 / premium subsidies (on {report['on']})")
+    for head in ("市州 prefecture", "类别 group", "人数 people", "缺低保类别", "资助 subsidy"):
+        table.add_column(head, justify="right" if "人" in head or "资助" in head else "left")
+    if whatif:
+        table.add_column("测算 what-if", justify="right")
+    for r in report["rows"]:
+        cells = [
+            f"{r['prefecture']} {r['prefecture_name'] or ''}".strip(),
+            r["group"],
+            f"{r['people']:,}",
+            f"{r['unknown_class']:,}",
+            f"{r['subsidy']:,.2f}",
+        ]
+        if whatif:
+            cells.append(f"{r['whatif_subsidy']:,.2f}")
+        table.add_row(*cells)
+    t = report["total"]
+    cells = ["合计 total", "", f"{t['people']:,}", f"{t['unknown_class']:,}", f"{t['subsidy']:,.2f}"]
+    if whatif:
+        cells.append(f"{t['whatif_subsidy']:,.2f}")
+    table.add_row(*cells, style="bold")
+    console.print(table)
+    console.print(f"参数版本 / parameter version {report['parameter_version']}")
+    if t["unknown_class"]:
+        console.print(
+            f"[yellow]注意：{t['unknown_class']:,} 名低保对象缺少低保类别，未计入资助金额 / "
+            "dibao members without dibao_class are not counted in the amounts[/]"
+        )
