@@ -1,0 +1,161 @@
+"""Explanations: the lines that add a household's hits, identity factor and bonus up to its score.
+
+Pure rules (no framework). The numbers are recomputed here in Decimal from the same milli units
+the SQL used, and must give the SQL's score; a mismatch is a bug and raises.
+
+>>> hits = [
+...     {"indicator": "hospital", "record_id": "Z1", "resident_id": "A", "mkey": None,
+...      "amount": Decimal("12000.00"), "weight": 30000, "modifier": 1500},
+...     {"indicator": "university", "record_id": "K1", "resident_id": "B",
+...      "mkey": "undergraduate", "amount": None, "weight": 15000, "modifier": 1000},
+... ]
+>>> e = explain_household(hits, identity="dibao_edge", factor=1500, bonus=10000,
+...                       thresholds={"blue": 30, "yellow": 45, "orange": 65, "red": 90})
+>>> e["score"], e["level"], e["base"], e["bonus_points"]
+(100, 'red', '60', '10')
+>>> print("\\n".join(e["lines"]))
+住院 hospital · A · 个人自付 12000.00 元: 30 × 1.5 = 45
+高考录取 university · B · undergraduate: 15 × 1 = 15
+身份系数 低保边缘人口 dibao_edge: 1.5 × 60 = 90
+叠加加分 overlap bonus: 10 × (2 − 1) = 10
+得分 score: 90 + 10 = 100 → 红色 red (≥ 90)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from safetynet.monitoring.params import (
+    CATEGORY_LABELS,
+    INDICATOR_LABELS,
+    INDICATORS,
+    LEVEL_LABELS,
+    LEVELS,
+)
+
+__all__ = ["explain_household", "fmt", "level_rank", "score_of"]
+
+THOUSAND = Decimal(1000)
+
+
+def fmt(value: Decimal) -> str:
+    """A Decimal without exponent or trailing zeros.
+
+    >>> fmt(Decimal("60.000")), fmt(Decimal("1.500")), fmt(Decimal("0"))
+    ('60', '1.5', '0')
+    """
+    text = format(value.normalize(), "f")
+    return text
+
+
+def level_rank(level: str | None) -> int:
+    """0 for no level, 1 blue … 4 red.
+
+    >>> level_rank("orange") > level_rank("yellow") > level_rank(None)
+    True
+    """
+    return 0 if level is None else LEVELS.index(level) + 1
+
+
+def score_of(points_micro: Iterable[int], n_indicators: int, factor: int, bonus: int) -> int:
+    """round(factor × Σ base points + bonus × (n − 1)), half up, from milli/micro integers.
+
+    >>> score_of([45_000_000, 15_000_000], 2, 1500, 10000)
+    100
+    """
+    nano = factor * sum(points_micro) + bonus * 1_000_000 * (n_indicators - 1)
+    return (nano + 500_000_000) // 1_000_000_000
+
+
+def _severity(hit: Mapping[str, Any]) -> str:
+    indicator, key, amount = hit["indicator"], hit.get("mkey"), hit.get("amount")
+    if indicator == "hospital":
+        return f"个人自付 {Decimal(amount or 0):.2f} 元"
+    if indicator == "disease":
+        return "重大疾病 major" if key == "major" else "慢性病 chronic"
+    if indicator == "disability" and key:
+        return f"{key.removeprefix('grade_')} 级 grade"
+    return str(key) if key else ""
+
+
+def _level(score: int, thresholds: Mapping[str, int]) -> str | None:
+    found = None
+    for level in LEVELS:
+        if score >= thresholds[level]:
+            found = level
+    return found
+
+
+def explain_household(
+    hits: Iterable[Mapping[str, Any]],
+    *,
+    identity: str,
+    factor: int,
+    bonus: int,
+    thresholds: Mapping[str, int],
+) -> dict[str, Any]:
+    """The explanation of one household-month: hits, factor, bonus, score, level and lines."""
+    order = {name: i for i, name in enumerate(INDICATORS)}
+    rows = sorted(
+        hits, key=lambda h: (order.get(h["indicator"], 99), h["resident_id"], h["record_id"])
+    )
+    f = Decimal(factor) / THOUSAND
+    b = Decimal(bonus) / THOUSAND
+    lines: list[str] = []
+    out_hits: list[dict[str, Any]] = []
+    total = Decimal(0)
+    for h in rows:
+        w = Decimal(h["weight"]) / THOUSAND
+        m = Decimal(h["modifier"]) / THOUSAND
+        pts = w * m
+        total += pts
+        sev = _severity(h)
+        label = f"{INDICATOR_LABELS.get(h['indicator'], h['indicator'])} {h['indicator']}"
+        where = f" · {sev}" if sev else ""
+        lines.append(f"{label} · {h['resident_id']}{where}: {fmt(w)} × {fmt(m)} = {fmt(pts)}")
+        out_hits.append(
+            {
+                "indicator": h["indicator"],
+                "record_id": h["record_id"],
+                "resident_id": h["resident_id"],
+                "severity": sev,
+                "weight": fmt(w),
+                "modifier": fmt(m),
+                "points": fmt(pts),
+            }
+        )
+    n = len({h["indicator"] for h in rows})
+    weighted = f * total
+    bonus_pts = b * (n - 1)
+    score = int((weighted + bonus_pts).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    check = score_of((int(h["weight"]) * int(h["modifier"]) for h in rows), n, factor, bonus)
+    if score != check:  # pragma: no cover - the two computations are the same rule
+        raise AssertionError(f"explanation {score} != integer score {check}")
+    level = _level(score, thresholds)
+    cat = CATEGORY_LABELS.get(identity, identity)
+    lines.append(f"身份系数 {cat} {identity}: {fmt(f)} × {fmt(total)} = {fmt(weighted)}")
+    lines.append(f"叠加加分 overlap bonus: {fmt(b)} × ({n} − 1) = {fmt(bonus_pts)}")
+    raw = weighted + bonus_pts
+    rounded = "" if raw == score else f" ≈ {score}"
+    shown = f"{fmt(weighted)} + {fmt(bonus_pts)} = {fmt(raw)}{rounded}"
+    if level:
+        lines.append(
+            f"得分 score: {shown} → {LEVEL_LABELS[level]} {level} (≥ {thresholds[level]})"
+        )
+    else:
+        lines.append(f"得分 score: {shown} → 未达蓝色 below blue (< {thresholds['blue']})")
+    return {
+        "score": score,
+        "level": level,
+        "identity": identity,
+        "factor": fmt(f),
+        "base": fmt(total),
+        "weighted": fmt(weighted),
+        "indicators": n,
+        "bonus": fmt(b),
+        "bonus_points": fmt(bonus_pts),
+        "hits": out_hits,
+        "lines": lines,
+    }

@@ -1,0 +1,207 @@
+"""Scoring parameters of one month, read from the dated ``monitoring.*`` parameters.
+
+Pure rules: no framework. Every number is turned into integer *milli* units (1.5 → 1500) so
+that DuckDB, Spark and pandas compute exactly the same scores. The version hash covers only
+the parameters that scoring reads (``monitoring.*`` and ``registry.primary_priority``).
+
+>>> p = scoring_params(default_monitoring_parameters(), "2024-03")
+>>> p.weights["hospital"], p.identity["dibao_edge"], p.level_of(95)
+(30000, 1500, 'red')
+>>> p.level_of(1) is None
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from safetynet.policy.parameters import (
+    DEFAULT_DIR,
+    ParameterError,
+    ParameterSet,
+    load_parameters,
+)
+
+__all__ = [
+    "DEFAULT_PRIORITY",
+    "PRIORITY_PATHS",
+    "INDICATORS",
+    "LEVELS",
+    "LEVEL_LABELS",
+    "INDICATOR_LABELS",
+    "CATEGORY_LABELS",
+    "ModifierRow",
+    "ScoringParams",
+    "default_monitoring_parameters",
+    "load_monitoring_parameters",
+    "milli",
+    "scoring_params",
+]
+
+#: Feed sources used as indicators, in display order.
+INDICATORS = ("hospital", "disease", "university", "disability", "unemployment", "relapse", "death")
+INDICATOR_LABELS = {
+    "hospital": "住院",
+    "disease": "慢病/重大疾病",
+    "university": "高考录取",
+    "disability": "残疾办证",
+    "unemployment": "新增失业",
+    "relapse": "防返贫监测",
+    "death": "死亡",
+}
+#: Warning levels, low to high.
+LEVELS = ("blue", "yellow", "orange", "red")
+LEVEL_LABELS = {"blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
+#: Where the registry configures the primary-category priority (first found wins).
+PRIORITY_PATHS = ("registry.primary_priority", "registry.category_priority")
+#: Primary-category priority used when ``registry.category_priority`` is not configured.
+DEFAULT_PRIORITY = (
+    "tekun",
+    "dibao",
+    "dibao_edge",
+    "rigid_expense",
+    "sudden_hardship",
+    "unstable_lifted",
+    "edge_prone",
+    "disabled",
+    "ill",
+    "unemployed",
+)
+CATEGORY_LABELS = {
+    "tekun": "特困人员",
+    "dibao": "低保对象",
+    "dibao_edge": "低保边缘人口",
+    "rigid_expense": "刚性支出困难人口",
+    "sudden_hardship": "突发严重困难户",
+    "unstable_lifted": "脱贫不稳定户",
+    "edge_prone": "边缘易致贫户",
+    "disabled": "已登记办证残疾人",
+    "ill": "患病人员",
+    "unemployed": "登记失业人员",
+}
+
+
+def milli(value: Any, path: str = "value") -> int:
+    """``value`` in thousandths as an int; more than 3 decimals is an error.
+
+    >>> milli(Decimal("1.5")), milli(30)
+    (1500, 30000)
+    """
+    scaled = Decimal(value) * 1000
+    if scaled != scaled.to_integral_value():
+        raise ParameterError(f"{path}: at most 3 decimals allowed, found {value}")
+    return int(scaled)
+
+
+@dataclass(frozen=True, slots=True)
+class ModifierRow:
+    """A severity modifier: applies to hits of ``indicator`` whose key equals ``key`` (any
+    key when None) and whose amount lies in [lo, hi) (no bound when None)."""
+
+    indicator: str
+    key: str | None
+    lo: Decimal | None
+    hi: Decimal | None
+    factor: int  # milli
+
+
+@dataclass(frozen=True)
+class ScoringParams:
+    """Everything the scoring SQL needs for one month, in milli units."""
+
+    month: str
+    version: str
+    weights: dict[str, int]
+    modifiers: tuple[ModifierRow, ...]
+    identity: dict[str, int]
+    bonus: int
+    thresholds: dict[str, int]  # level -> lowest score (points, integer)
+    priority: tuple[str, ...] = DEFAULT_PRIORITY
+    priority_configured: bool = field(default=False)
+
+    def level_of(self, score: int) -> str | None:
+        """The highest level whose threshold ``score`` reaches, or None below blue."""
+        found = None
+        for level in LEVELS:
+            if score >= self.thresholds[level]:
+                found = level
+        return found
+
+
+def load_monitoring_parameters(extra: Path | str | None = None) -> ParameterSet:
+    """The shipped parameters (monitoring and registry), optionally overridden by ``extra``."""
+    files: list[Path] = [DEFAULT_DIR / "monitoring.yaml"]
+    if (DEFAULT_DIR / "registry.yaml").exists():
+        files.append(DEFAULT_DIR / "registry.yaml")
+    base = load_parameters(files)
+    if extra is None:
+        return base
+    override = load_parameters(extra)
+    return base.merged(override)
+
+
+def default_monitoring_parameters() -> ParameterSet:
+    return load_monitoring_parameters()
+
+
+def _subset(ps: ParameterSet) -> ParameterSet:
+    keep = {
+        p: ps.parameter(p)
+        for p in ps.paths()
+        if p.startswith("monitoring.") or p in PRIORITY_PATHS
+    }
+    return ParameterSet(keep)
+
+
+def scoring_params(ps: ParameterSet, month: str) -> ScoringParams:
+    """Read the scoring parameters in force on the first day of ``month`` (YYYY-MM)."""
+    on = f"{month}-01"
+    weights = {k: milli(v, f"monitoring.weights.{k}") for k, v in ps.children("monitoring.weights", on).items()}
+    missing = set(INDICATORS) - set(weights)
+    if missing:
+        raise ParameterError(f"monitoring.weights: missing {sorted(missing)}")
+    rows: list[ModifierRow] = []
+    bounds = [Decimal(b) for b in ps.get("monitoring.modifiers.hospital_oop.bounds", on)]
+    factors = ps.get("monitoring.modifiers.hospital_oop.factors", on)
+    if len(bounds) != len(factors) or not bounds or bounds != sorted(bounds) or bounds[0] != 0:
+        raise ParameterError(
+            "monitoring.modifiers.hospital_oop: bounds must start at 0, ascend and match factors"
+        )
+    for i, (lo, f) in enumerate(zip(bounds, factors, strict=True)):
+        hi = bounds[i + 1] if i + 1 < len(bounds) else None
+        rows.append(ModifierRow("hospital", None, lo, hi, milli(f, "hospital_oop.factors")))
+    for indicator in ("disease", "university", "disability", "relapse"):
+        for key, f in ps.children(f"monitoring.modifiers.{indicator}", on).items():
+            rows.append(ModifierRow(indicator, key, None, None, milli(f, f"{indicator}.{key}")))
+    identity = {
+        k: milli(v, f"identity_factors.{k}")
+        for k, v in ps.children("monitoring.identity_factors", on).items()
+    }
+    thresholds = {
+        k: int(v) for k, v in ps.children("monitoring.thresholds", on).items() if k in LEVELS
+    }
+    if set(thresholds) != set(LEVELS):
+        raise ParameterError("monitoring.thresholds: needs blue, yellow, orange and red")
+    ordered = [thresholds[lv] for lv in LEVELS]
+    if ordered != sorted(ordered) or len(set(ordered)) != 4 or ordered[0] <= 0:
+        raise ParameterError("monitoring.thresholds: need 0 < blue < yellow < orange < red")
+    found = [path for path in PRIORITY_PATHS if path in ps]
+    configured = bool(found)
+    priority = tuple(str(c) for c in ps.get(found[0], on)) if found else DEFAULT_PRIORITY
+    missing_identity = set(priority) - set(identity)
+    if missing_identity:
+        raise ParameterError(f"monitoring.identity_factors: missing {sorted(missing_identity)}")
+    return ScoringParams(
+        month=month,
+        version=_subset(ps).version,
+        weights=weights,
+        modifiers=tuple(rows),
+        identity=identity,
+        bonus=milli(ps.get("monitoring.overlap_bonus", on), "overlap_bonus"),
+        thresholds=thresholds,
+        priority=priority,
+        priority_configured=configured,
+    )
