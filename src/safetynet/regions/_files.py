@@ -112,7 +112,7 @@ def _norm_header(text: str) -> str:
 
 
 def _clean(text: str) -> str:
-    return text.strip().strip("\u3000").strip()
+    return text.strip()  # str.strip() also removes the full-width space U+3000
 
 
 def parse_division_text(text: str, *, file: str) -> list[RawRow]:
@@ -140,15 +140,15 @@ def parse_division_text(text: str, *, file: str) -> list[RawRow]:
         )
     parent_cols = [(i, header[i].strip()) for i, k in enumerate(keys) if k in PARENT_HEADERS]
     rows: list[RawRow] = []
+    width = max([code_i, name_i, *(i for i, _ in parent_cols)]) + 1
     for record in reader:
         if not record or not any(cell.strip() for cell in record):
             continue
-
-        def cell(i: int, rec: list[str] = record) -> str:
-            return _clean(rec[i]) if i < len(rec) else ""
-
-        parents = tuple((label, cell(i)) for i, label in parent_cols if cell(i))
-        rows.append(RawRow(file, reader.line_num, cell(code_i), cell(name_i), parents))
+        if len(record) < width:
+            record = record + [""] * (width - len(record))
+        parents = tuple((label, value) for i, label in parent_cols if (value := _clean(record[i])))
+        code, name = _clean(record[code_i]), _clean(record[name_i])
+        rows.append(RawRow(file, reader.line_num, code, name, parents))
     return rows
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -41,7 +41,8 @@ __all__ = [
 Progress = Callable[[int, int], None]
 
 _CHUNK = 500  # codes per IN (...) lookup; well under SQLite's parameter limit
-_BATCH = 5000  # rows per executemany call
+_BATCH = 20_000  # rows per executemany / COPY call
+_SCAN_ABOVE = 20_000  # look-ups above this many codes scan by province instead of IN (...)
 
 
 class UnknownRegion(LookupError):
@@ -72,14 +73,40 @@ def _info(row: Any) -> RegionInfo:
 
 
 def _fetch(conn: Connection, codes: Iterable[str]) -> dict[str, Stored]:
-    wanted = sorted(set(codes))
+    """Stored rows for ``codes``: IN (...) lookups, or a scan by province for big batches."""
+    wanted = set(codes)
     out: dict[str, Stored] = {}
     cols = (Region.code, Region.name, Region.level, Region.parent_code)
-    for i in range(0, len(wanted), _CHUNK):
-        chunk = wanted[i : i + _CHUNK]
+    if len(wanted) > _SCAN_ABOVE:
+        levels = sorted({len(c) for c in wanted})
+        for province in sorted({c[:2] for c in wanted}):
+            query = select(*cols).where(in_scope(Region.code, province), Region.level.in_(levels))
+            for r in conn.execute(query):
+                if r.code in wanted:
+                    out[r.code] = Stored(r.name, r.level, r.parent_code)
+        return out
+    ordered = sorted(wanted)
+    for i in range(0, len(ordered), _CHUNK):
+        chunk = ordered[i : i + _CHUNK]
         for r in conn.execute(select(*cols).where(Region.code.in_(chunk))):
             out[r.code] = Stored(r.name, r.level, r.parent_code)
     return out
+
+
+_COLUMNS = ("code", "name", "level", "parent_code", "source")
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert: PostgreSQL COPY, elsewhere one executemany."""
+    if conn.dialect.name == "postgresql":
+        import psycopg
+
+        raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
+        with raw.cursor() as cur, cur.copy(f"COPY region ({', '.join(_COLUMNS)}) FROM STDIN") as cp:
+            for r in rows:
+                cp.write_row(tuple(r[c] for c in _COLUMNS))
+    else:
+        conn.execute(insert(Region), rows)
 
 
 def _write(
@@ -102,7 +129,7 @@ def _write(
     # plan.insert is sorted by level, so every parent is written before its children.
     for i in range(0, len(plan.insert), _BATCH):
         batch = plan.insert[i : i + _BATCH]
-        conn.execute(insert(Region), rows(batch))
+        _insert(conn, rows(batch))
         done += len(batch)
         if progress:
             progress(done, total)

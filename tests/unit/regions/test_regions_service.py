@@ -172,3 +172,25 @@ def test_unreadable_file_writes_nothing(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(service.DivisionFileError, match=r"bad\.csv"):
         service.import_divisions(engine=engine, paths=[good, bad])
     assert sum(_counts(engine).values()) == 0
+
+
+def test_big_batch_lookup_by_province(
+    engine: Engine, official_files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large imports look stored rows up by province scan; the outcome is the same."""
+    monkeypatch.setattr(service, "_SCAN_ABOVE", 10)
+    service.import_divisions(engine=engine, paths=official_files)
+    villages = tmp_path / "villages.csv"
+    villages.write_text(
+        "code,name,streetCode\n620102001001,第一社区,620102001\n620102001002,第二社区,620102001\n"
+        "620102999001,孤村,620102999\n",
+        encoding="utf-8",
+    )
+    report = service.import_divisions(engine=engine, paths=[*official_files, villages])
+    assert (report.new, report.updated, report.unchanged) == (2, 0, 1506)
+    assert [r.code for r in report.rejected] == ["620102999001"]
+    assert _counts(engine)[12] == 2
+    assert [r.name for r in service.chain(engine=engine, code="620102001002")][-2:] == [
+        "酒泉路街道",
+        "第二社区",
+    ]

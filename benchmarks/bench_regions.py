@@ -1,0 +1,94 @@
+"""Division import: the four official Gansu files (1,506 rows) into a fresh database, the
+idempotent re-import, and a large village-level table (12-digit codes, ~100 per township) to
+show the bulk path scales. SQLite always; PostgreSQL too when SAFETYNET_TEST_DATABASE_URL is set.
+No formal target; a national village table (~620 k rows) should load in well under a minute."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import text
+
+from benchmarks._harness import Result
+from safetynet.db import make_engine, upgrade
+from safetynet.regions import service
+
+DIVISIONS = Path(__file__).resolve().parents[2] / "shared" / "data" / "divisions"
+FILES = ["gansu-provinces.csv", "gansu-cities.csv", "gansu-areas.csv", "gansu-streets.csv"]
+
+
+def _village_file(folder: Path, per_township: int) -> Path:
+    towns = (DIVISIONS / "gansu-streets.csv").read_text(encoding="utf-8").splitlines()[1:]
+    path = folder / "villages.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("code,name,streetCode\n")
+        for line in towns:
+            town = line.split(",", 1)[0]
+            for i in range(1, per_township + 1):
+                fh.write(f"{town}{i:03d},第{i}村委会,{town}\n")
+    return path
+
+
+def _engines(folder: Path) -> list[tuple[str, str, object]]:
+    out: list[tuple[str, str, object]] = [("sqlite", f"sqlite:///{folder / 'bench.db'}", None)]
+    base = os.environ.get("SAFETYNET_TEST_DATABASE_URL")
+    if base:
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(base)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in base else "?"
+        out.append(("postgresql", f"{base}{sep}options={quote(f'-csearch_path={schema}')}", schema))
+    return out
+
+
+def _timed(fn):  # type: ignore[no-untyped-def]
+    import time
+
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def run(quick: bool) -> list[Result]:
+    if not (DIVISIONS / "gansu-streets.csv").exists():
+        return [Result("division import", 0, "s", notes=f"skipped: {DIVISIONS} not found")]
+    per_township = 10 if quick else 100
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        villages = _village_file(folder, per_township)
+        official = [DIVISIONS / f for f in FILES]
+        for label, url, schema in _engines(folder):
+            engine = make_engine(url)
+            upgrade(engine)
+            secs, rep = _timed(lambda e=engine: service.import_divisions(engine=e, paths=official))
+            results.append(
+                Result(f"{label}: official files, fresh", secs, "s", notes=f"{rep.new:,} rows")
+            )
+            secs, rep = _timed(lambda e=engine: service.import_divisions(engine=e, paths=official))
+            results.append(
+                Result(f"{label}: official files, re-import", secs, "s", notes=f"{rep.new} new")
+            )
+            secs, rep = _timed(
+                lambda e=engine: service.import_divisions(engine=e, paths=[villages])
+            )
+            results.append(
+                Result(
+                    f"{label}: village table",
+                    rep.new / secs,
+                    "rows/s",
+                    notes=f"{rep.new:,} rows in {secs:.2f} s",
+                )
+            )
+            engine.dispose()
+            if schema:
+                admin = make_engine(os.environ["SAFETYNET_TEST_DATABASE_URL"])
+                with admin.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+    return results
