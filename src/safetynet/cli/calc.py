@@ -83,13 +83,19 @@ def business(params: list[Path] | None = ParamsOpt) -> None:
 
 @app.command("grants")
 def grants(
-    file: Path = typer.Argument(..., help="学生名单 XLSX/CSV: 学号, 姓名, 身份证号, 困难等级[, 家庭身份]"),
+    file: Path = typer.Argument(
+        ..., help="学生名单 XLSX/CSV: 学号, 姓名, 身份证号, 困难等级[, 家庭身份]"
+    ),
     school_type: str = typer.Option(
-        ..., "--school-type", help="undergraduate | veteran | secondary_provincial | secondary_local"
+        ...,
+        "--school-type",
+        help="undergraduate | veteran | secondary_provincial | secondary_local",
     ),
     funded: int = typer.Option(..., "--funded", help="资助名额 / funded count (quota)."),
     out: Path = typer.Option(..., "--out", help="Allocation workbook to write (.xlsx)."),
-    year: int = typer.Option(date.today().year, "--year", help="School year (parameters of 1 Sep)."),
+    year: int = typer.Option(
+        date.today().year, "--year", help="School year (parameters of 1 Sep)."
+    ),
     tiers: str | None = typer.Option(
         None, "--tiers", help="Local tiers for secondary_local, e.g. 1000,2000,3000."
     ),
@@ -160,7 +166,7 @@ def premiums(
     """Premium subsidies for everyone monitored, by prefecture and group (with --params: what-if)."""
     from safetynet.cli._common import open_engine
     from safetynet.policy.medical_vector import premium_totals
-    from safetynet.policy.service import premium_population, prefecture_names
+    from safetynet.policy.service import prefecture_names, premium_population
 
     try:
         day = date.fromisoformat(on) if on else min(date(year, 12, 31), date.today())
@@ -233,7 +239,9 @@ def _print_premiums(report: dict[str, Any]) -> None:
     from rich.table import Table
 
     whatif = report["whatif_parameter_version"] is not None
-    table = Table(title=f"{report['year']} 年医疗救助资助参保 / premium subsidies (on {report['on']})")
+    table = Table(
+        title=f"{report['year']} 年医疗救助资助参保 / premium subsidies (on {report['on']})"
+    )
     for head in ("市州 prefecture", "类别 group", "人数 people", "缺低保类别", "资助 subsidy"):
         table.add_column(head, justify="right" if "人" in head or "资助" in head else "left")
     if whatif:
@@ -250,7 +258,13 @@ def _print_premiums(report: dict[str, Any]) -> None:
             cells.append(f"{r['whatif_subsidy']:,.2f}")
         table.add_row(*cells)
     t = report["total"]
-    cells = ["合计 total", "", f"{t['people']:,}", f"{t['unknown_class']:,}", f"{t['subsidy']:,.2f}"]
+    cells = [
+        "合计 total",
+        "",
+        f"{t['people']:,}",
+        f"{t['unknown_class']:,}",
+        f"{t['subsidy']:,.2f}",
+    ]
     if whatif:
         cells.append(f"{t['whatif_subsidy']:,.2f}")
     table.add_row(*cells, style="bold")

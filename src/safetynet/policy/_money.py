@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
-__all__ = ["CalcError", "fmt", "mul_round", "ratio", "to_fen", "yuan"]
+from safetynet.policy.parameters import ParameterSet, default_parameters
+
+__all__ = ["CalcError", "fmt", "mul_round", "ratio", "shipped", "to_fen", "yuan"]
 
 CENT = Decimal("0.01")
 
@@ -67,3 +70,9 @@ def mul_round(fen: int, frac: Fraction) -> int:
     """``fen × frac`` rounded half-up to the fen (for fen ≥ 0)."""
     num, den = frac.numerator, frac.denominator
     return (2 * fen * num + den) // (2 * den)
+
+
+@lru_cache(maxsize=1)
+def shipped() -> ParameterSet:
+    """The shipped parameter set, loaded once per process."""
+    return default_parameters()

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from safetynet.policy._money import CalcError, fmt, to_fen, yuan
-from safetynet.policy.parameters import ParameterSet, default_parameters
+from safetynet.policy._money import CalcError, fmt, shipped, to_fen, yuan
+from safetynet.policy.parameters import ParameterSet
 
 __all__ = [
     "LEVELS",
@@ -44,16 +44,34 @@ __all__ = [
 SCHOOL_TYPES = ("undergraduate", "veteran", "secondary_provincial", "secondary_local")
 LEVELS = ("一般困难", "困难", "特别困难")  # index = need rank
 _LEVEL_ALIASES = {
-    "一般困难": 0, "一般": 0, "general": 0,
-    "困难": 1, "比较困难": 1, "较困难": 1, "hardship": 1,
-    "特别困难": 2, "特困难": 2, "special": 2,
-}  # fmt: skip
+    "一般困难": 0,
+    "一般": 0,
+    "general": 0,
+    "困难": 1,
+    "比较困难": 1,
+    "较困难": 1,
+    "hardship": 1,
+    "特别困难": 2,
+    "特困难": 2,
+    "special": 2,
+}
 _STATUS_ALIASES = {
-    "tekun": "tekun", "特困": "tekun", "特困人员": "tekun", "特困供养": "tekun",
-    "dibao": "dibao", "低保": "dibao", "低保对象": "dibao", "低保户": "dibao",
-    "orphan": "orphan", "孤儿": "orphan", "事实无人抚养儿童": "orphan",
-    "disabled": "disabled", "残疾": "disabled", "残疾人": "disabled", "残疾学生": "disabled",
-}  # fmt: skip
+    "tekun": "tekun",
+    "特困": "tekun",
+    "特困人员": "tekun",
+    "特困供养": "tekun",
+    "dibao": "dibao",
+    "低保": "dibao",
+    "低保对象": "dibao",
+    "低保户": "dibao",
+    "orphan": "orphan",
+    "孤儿": "orphan",
+    "事实无人抚养儿童": "orphan",
+    "disabled": "disabled",
+    "残疾": "disabled",
+    "残疾人": "disabled",
+    "残疾学生": "disabled",
+}
 
 
 def parse_level(text: str) -> int:
@@ -131,22 +149,33 @@ def school_tiers(
     >>> school_tiers("undergraduate", on=date(2024, 9, 1))
     ([200000, 330000, 450000], 330000)
     """
-    ps = params or default_parameters()
+    ps = params or shipped()
     if school_type not in SCHOOL_TYPES:
-        raise CalcError(f"未知的学校类型 / unknown school type {school_type!r}; 可用 / use: {', '.join(SCHOOL_TYPES)}")
+        raise CalcError(
+            f"未知的学校类型 / unknown school type {school_type!r}; 可用 / use: {', '.join(SCHOOL_TYPES)}"
+        )
     base = f"education.grants.{school_type}"
     average = to_fen(ps.number(f"{base}.average", on))
     if school_type != "secondary_local":
         if tiers:
-            raise CalcError(f"{school_type} 的档次由省级规定，不能自定 / tiers are fixed for this type")
+            raise CalcError(
+                f"{school_type} 的档次由省级规定，不能自定 / tiers are fixed for this type"
+            )
         return [to_fen(t) for t in ps.get(f"{base}.tiers", on)], average
     if not tiers:
-        raise CalcError("市县学校须给出 2–3 个档次，如 --tiers 1000,2000,3000 / give the local tiers")
+        raise CalcError(
+            "市县学校须给出 2–3 个档次，如 --tiers 1000,2000,3000 / give the local tiers"
+        )
     fen = [to_fen(t, field="tier") for t in tiers]
     lo, hi = to_fen(ps.number(f"{base}.tier_min", on)), to_fen(ps.number(f"{base}.tier_max", on))
-    nmin, nmax = int(ps.number(f"{base}.tier_count_min", on)), int(ps.number(f"{base}.tier_count_max", on))
+    nmin, nmax = (
+        int(ps.number(f"{base}.tier_count_min", on)),
+        int(ps.number(f"{base}.tier_count_max", on)),
+    )
     if not nmin <= len(fen) <= nmax or fen != sorted(set(fen)):
-        raise CalcError(f"档次须为 {nmin}–{nmax} 个互不相同的金额 / need {nmin}–{nmax} distinct tiers")
+        raise CalcError(
+            f"档次须为 {nmin}–{nmax} 个互不相同的金额 / need {nmin}–{nmax} distinct tiers"
+        )
     if fen[0] < lo or fen[-1] > hi:
         raise CalcError(f"档次须在 {fmt(lo)}–{fmt(hi)} 元之间 / tiers must lie within the range")
     return fen, average
@@ -176,7 +205,7 @@ def allocate(
     params: ParameterSet | None = None,
 ) -> Allocation:
     """Allocate grants for one school and school year (parameters of 1 September of ``year``)."""
-    ps = params or default_parameters()
+    ps = params or shipped()
     on = date(year, 9, 1)
     fen_tiers, average = school_tiers(school_type, on=on, tiers=tiers, params=ps)
     if funded < 0:
@@ -190,7 +219,9 @@ def allocate(
     levels = [parse_level(s.level) for s in students]
     flags = [bool(s.statuses & most) for s in students]
     need = [(2 if f else lv, int(f), lv) for lv, f in zip(levels, flags, strict=True)]
-    order = sorted(range(len(students)), key=lambda i: (tuple(-x for x in need[i]), students[i].student_no))
+    order = sorted(
+        range(len(students)), key=lambda i: (tuple(-x for x in need[i]), students[i].student_no)
+    )
     k = len(fen_tiers)
     wanted = [wanted_index(need[i][0], k) for i in range(len(students))]
     notes: list[list[str]] = [[] for _ in students]
@@ -202,7 +233,9 @@ def allocate(
     n_funded = min(funded, len(students))
     chosen, left_out = order[:n_funded], order[n_funded:]
     for pos, i in enumerate(left_out, start=n_funded + 1):
-        notes[i].append(f"未获资助：需求排序第 {pos} 位，超出资助名额 {funded} 人 / beyond the quota")
+        notes[i].append(
+            f"未获资助：需求排序第 {pos} 位，超出资助名额 {funded} 人 / beyond the quota"
+        )
     budget = average * n_funded
     tier = {i: wanted[i] for i in chosen}
     total = sum(fen_tiers[t] for t in tier.values())
@@ -220,12 +253,13 @@ def allocate(
                     total -= fen_tiers[tier[i]] - fen_tiers[tier[i] - 1]
                     tier[i] -= 1
     # 2. room left: give back downgrades, then raise, most in need first, one step per pass
-    for limit in (lambda i: wanted[i], lambda i: k - 1):
+    top = [k - 1] * len(students)
+    for limit in (wanted, top):
         changed = True
         while changed:
             changed = False
             for i in chosen:
-                if tier[i] < limit(i):
+                if tier[i] < limit[i]:
                     step = fen_tiers[tier[i] + 1] - fen_tiers[tier[i]]
                     if total + step <= budget:
                         tier[i] += 1
@@ -239,7 +273,9 @@ def allocate(
                 f"{fmt(budget)} 元，按需求从低到高依次下调 / downgraded to keep within the budget"
             )
         elif got > want:
-            notes[i].append(f"上调至 {fmt(got)} 元：总额仍低于 {fmt(budget)} 元，按需求从高到低上调 / raised")
+            notes[i].append(
+                f"上调至 {fmt(got)} 元：总额仍低于 {fmt(budget)} 元，按需求从高到低上调 / raised"
+            )
         else:
             notes[i].append(f"资助 {fmt(got)} 元")
     rank = {i: r for r, i in enumerate(order, start=1)}

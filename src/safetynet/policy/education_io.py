@@ -106,10 +106,22 @@ def write_allocation(
     ws = wb.active
     ws.title = "分配结果"
     ws.append(
-        ["学号", "姓名", "身份证号", "困难等级", "家庭身份", "需求排序", "应得档次", "资助金额", "说明"]
+        [
+            "学号",
+            "姓名",
+            "身份证号",
+            "困难等级",
+            "家庭身份",
+            "需求排序",
+            "应得档次",
+            "资助金额",
+            "说明",
+        ]
     )
     for g in allocation.grants:
-        statuses = set(g.student.statuses) | set((extra_status or {}).get(g.student.resident_id, ()))
+        statuses = set(g.student.statuses) | set(
+            (extra_status or {}).get(g.student.resident_id, ())
+        )
         ws.append(
             [
                 g.student.student_no,

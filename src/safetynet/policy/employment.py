@@ -21,8 +21,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from safetynet.policy._money import CalcError, fmt, mul_round, ratio, to_fen, yuan
-from safetynet.policy.parameters import ParameterSet, default_parameters
+from safetynet.policy._money import CalcError, fmt, mul_round, ratio, shipped, to_fen, yuan
+from safetynet.policy.parameters import ParameterSet
 
 __all__ = ["Decision", "decide_from_json", "guaranteed_loan", "months_between", "startup_subsidy"]
 
@@ -65,9 +65,7 @@ def _check(ok: bool, yes: str, no: str, reasons: list[str]) -> bool:
     return ok
 
 
-def _low_income(
-    ps: ParameterSet, on: date, categories: Iterable[str], reasons: list[str]
-) -> bool:
+def _low_income(ps: ParameterSet, on: date, categories: Iterable[str], reasons: list[str]) -> bool:
     allowed = list(ps.get("employment.low_income_categories", on))
     held = sorted(set(categories))
     hit = [c for c in held if c in allowed]
@@ -91,16 +89,23 @@ def startup_subsidy(
     params: ParameterSet | None = None,
 ) -> Decision:
     """One-time entrepreneurship subsidy for a low-income person's first business."""
-    ps = params or default_parameters()
+    ps = params or shipped()
     amount = to_fen(ps.number("employment.startup_subsidy.amount", on))
     need = int(ps.number("employment.startup_subsidy.min_operating_months", on))
     if registered_on > on:
-        raise CalcError(f"登记日期 {registered_on} 晚于申请日期 {on} / registered after the application date")
+        raise CalcError(
+            f"登记日期 {registered_on} 晚于申请日期 {on} / registered after the application date"
+        )
     months = months_between(registered_on, on)
     reasons: list[str] = []
     checks = [
         _low_income(ps, on, categories, reasons),
-        _check(first_business, "首次创业 / first business", "不是首次创办企业或个体经营 / not the first business", reasons),
+        _check(
+            first_business,
+            "首次创业 / first business",
+            "不是首次创办企业或个体经营 / not the first business",
+            reasons,
+        ),
         _check(
             months >= need,
             f"自 {registered_on} 登记已 {months} 个月（≥ {need}）/ registered long enough",
@@ -108,7 +113,12 @@ def startup_subsidy(
             reasons,
         ),
         _check(operating, "正常运营 / operating", "未正常运营 / not operating normally", reasons),
-        _check(not received_before, "此前未领取 / not received before", "已领取过一次性创业补贴 / already received", reasons),
+        _check(
+            not received_before,
+            "此前未领取 / not received before",
+            "已领取过一次性创业补贴 / already received",
+            reasons,
+        ),
     ]
     eligible = all(checks)
     return Decision(
@@ -132,11 +142,13 @@ def guaranteed_loan(
     params: ParameterSet | None = None,
 ) -> Decision:
     """Guaranteed business loan (创业担保贷款) limits and the estimated fiscal interest subsidy."""
-    ps = params or default_parameters()
+    ps = params or shipped()
     if borrower not in BORROWERS:
         raise CalcError(f"borrower 应为 individual 或 enterprise / unknown borrower {borrower!r}")
     if isinstance(term_months, bool) or not isinstance(term_months, int) or term_months <= 0:
-        raise CalcError(f"term_months 应为正整数 / must be a positive number of months: {term_months!r}")
+        raise CalcError(
+            f"term_months 应为正整数 / must be a positive number of months: {term_months!r}"
+        )
     base = f"employment.loan.{borrower}"
     max_fen = to_fen(ps.number(f"{base}.max_amount", on))
     max_months = int(ps.number(f"{base}.max_years", on) * 12)
@@ -177,7 +189,9 @@ def guaranteed_loan(
             f"财政贴息（暂定参数）约 {fmt(subsidy)} 元 = {fmt(fen)} × {float(used):.2%} × {term_months}/12"
             " / estimated interest subsidy (provisional rate, simple interest)"
         )
-    reasons.append("经办银行和担保机构另行审核信用与担保条件 / the bank and guarantor still check credit")
+    reasons.append(
+        "经办银行和担保机构另行审核信用与担保条件 / the bank and guarantor still check credit"
+    )
     return Decision(
         kind="loan",
         eligible=eligible,

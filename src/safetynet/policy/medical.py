@@ -23,13 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from safetynet.policy._money import CalcError, fmt, mul_round, ratio, to_fen, yuan
-from safetynet.policy.parameters import ParameterError, ParameterSet, default_parameters
+from safetynet.policy._money import CalcError, fmt, mul_round, ratio, shipped, to_fen, yuan
+from safetynet.policy.parameters import ParameterError, ParameterSet
 
 __all__ = [
     "DIBAO_CLASSES",
@@ -101,17 +100,12 @@ def _fen_map(params: ParameterSet, prefix: str, on: date) -> dict[str, int]:
     return {k: to_fen(v, field=f"{prefix}.{k}") for k, v in params.children(prefix, on).items()}
 
 
-@lru_cache(maxsize=1)
-def _defaults() -> ParameterSet:
-    return default_parameters()
-
-
 _RULES: dict[tuple[str, date], MedicalRules] = {}
 
 
 def rules_for(on: date, params: ParameterSet | None = None) -> MedicalRules:
     """Resolve every ``medical.*`` parameter for ``on`` (raises before the first value)."""
-    ps = params or _defaults()
+    ps = params or shipped()
     key = (ps.version, on)  # the version is a content hash
     if key not in _RULES:
         if len(_RULES) > 256:
@@ -143,7 +137,9 @@ def _resolve(on: date, ps: ParameterSet) -> MedicalRules:
         major_prefixes=tuple(ps.get("medical.major_diseases.icd10_prefixes", on)),
     )
     for table in ("premium", "ratio", "deductible"):
-        missing = set(GROUPS) - set(getattr(rules, table)) - ({"dibao"} if table == "premium" else set())
+        missing = (
+            set(GROUPS) - set(getattr(rules, table)) - ({"dibao"} if table == "premium" else set())
+        )
         if missing:
             raise CalcError(f"medical parameters: {table} lacks group(s) {sorted(missing)}")
     return rules
@@ -151,7 +147,9 @@ def _resolve(on: date, ps: ParameterSet) -> MedicalRules:
 
 def _check_group(group: Any) -> str:
     if group not in GROUPS:
-        raise CalcError(f"未知的医疗救助类别 / unknown group {group!r}; 可用 / use: {', '.join(GROUPS)}")
+        raise CalcError(
+            f"未知的医疗救助类别 / unknown group {group!r}; 可用 / use: {', '.join(GROUPS)}"
+        )
     return str(group)
 
 
@@ -389,9 +387,7 @@ def annual(
     on = date(year, 1, 1)
     rules = rules_for(on, params)
     premium, note = _premium(rules, _check_group(group), dibao_class)
-    claim = settle_claim(
-        group=group, oop=oop, on=on, major_disease=major_disease, params=params
-    )
+    claim = settle_claim(group=group, oop=oop, on=on, major_disease=major_disease, params=params)
     return MedicalResult(
         premium_subsidy=None if premium is None else yuan(premium),
         assistance=claim.assistance,

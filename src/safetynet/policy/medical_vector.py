@@ -42,8 +42,8 @@ def codes(values: Any, names: Sequence[str], *, what: str, nulls: bool = False) 
             raise CalcError(f"{what}: code out of range 0..{len(names) - 1}")
         return values.astype(np.int16)
     arr = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values)
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.cast(pa.string())
+    if not pa.types.is_string(arr.type):
+        arr = arr.cast(pa.string())  # dictionary, large_string or all-null columns
     idx = pc.index_in(arr, value_set=pa.array(list(names)))
     bad = pc.and_(pc.is_null(idx), pc.is_valid(arr))
     if pc.any(bad).as_py() or (not nulls and arr.null_count):
@@ -148,7 +148,7 @@ def premium_totals(
                 "group": GROUPS[k % len(GROUPS)],
                 "people": int(people[k]),
                 "unknown_class": int(unknown[k]),
-                "subsidy_fen": int(round(fen[k])),
+                "subsidy_fen": int(np.rint(fen[k])),
             }
         )
     rows.sort(key=lambda r: (r["prefecture"], GROUPS.index(r["group"])))

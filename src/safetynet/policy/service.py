@@ -20,8 +20,8 @@ from safetynet.policy.medical import GROUPS
 
 __all__ = [
     "DEFAULT_MEDICAL_GROUP",
-    "premium_population",
     "prefecture_names",
+    "premium_population",
     "registry_ready",
     "registry_statuses",
 ]
@@ -114,7 +114,9 @@ def premium_population(
             for person_id, category, medical_group, dibao_class, township in rows:
                 group = medical_group or DEFAULT_MEDICAL_GROUP.get(category, "none")
                 if group not in rank:
-                    raise CalcError(f"登记库中有未知的医疗救助类别 / unknown medical_group {group!r}")
+                    raise CalcError(
+                        f"登记库中有未知的医疗救助类别 / unknown medical_group {group!r}"
+                    )
                 pid.append(person_id)
                 grp.append(rank[group])
                 cls.append(dibao_class or None)
@@ -122,8 +124,13 @@ def premium_population(
             if progress:
                 progress(len(rows))
     if not pid:
-        return pa.table({"prefecture": pa.array([], pa.string()), "group": pa.array([], pa.string()),
-                         "dibao_class": pa.array([], pa.string())})  # fmt: skip
+        return pa.table(
+            {
+                "prefecture": pa.array([], pa.string()),
+                "group": pa.array([], pa.string()),
+                "dibao_class": pa.array([], pa.string()),
+            }
+        )
     p, g = np.asarray(pid), np.asarray(grp)
     order = np.lexsort((g, p))  # by person, best group first
     first = order[np.r_[True, p[order][1:] != p[order][:-1]]]
