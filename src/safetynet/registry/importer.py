@@ -50,7 +50,7 @@ def file_sha256(path: Path) -> str:
 def _duck(tmp: Path) -> Any:
     import duckdb
 
-    con = duckdb.connect(str(tmp / "stage.duckdb"))
+    con = duckdb.connect(":memory:")
     con.execute("SET memory_limit = '900MB'")
     con.execute("SET threads = 2")
     con.execute(f"SET temp_directory = '{tmp / 'spill'}'")
@@ -59,13 +59,12 @@ def _duck(tmp: Path) -> Any:
 
 
 # -- 1. staging: the file plus resident-ID checks -------------------------------------------------
-def _stage(rf: RegistryFile, duck: Any, today: date, progress: Progress | None) -> int:
-    cols = ", ".join(f"{f} VARCHAR" for f in FIELDS)
-    duck.execute(
-        f"CREATE TABLE stage (row_number BIGINT, {cols}, rid VARCHAR, rid_err VARCHAR, "
-        "birth_date DATE, sex VARCHAR, head VARCHAR)"
-    )
+def _stage(rf: RegistryFile, out: Path, today: date, progress: Progress | None) -> int:
+    """Write the file's rows plus resident-ID check results to an Arrow IPC staging file."""
+    import pyarrow.ipc as ipc
+
     n = 0
+    writer: Any = None
     try:
         for batch in rf.batches():
             rows = batch.num_rows
@@ -76,22 +75,20 @@ def _stage(rf: RegistryFile, duck: Any, today: date, progress: Progress | None) 
             uniq = pc.unique(heads).drop_null()
             hchk = ids.check_array(uniq, today=today)
             head = pc.take(hchk.column("normalized"), pc.index_in(heads, uniq))
-            extra = {
-                "row_number": pa.array(range(n + 1, n + rows + 1), type=pa.int64()),
-                "rid": rid.column("normalized"),
-                "rid_err": rid.column("error"),
-                "birth_date": rid.column("birth_date"),
-                "sex": rid.column("sex"),
-                "head": head,
-            }
             table = pa.table(
-                {"row_number": extra["row_number"]}
+                {"row_number": pa.array(range(n + 1, n + rows + 1), type=pa.int64())}
                 | {f: batch.column(f) for f in FIELDS}
-                | {k: v for k, v in extra.items() if k != "row_number"}
+                | {
+                    "rid": rid.column("normalized"),
+                    "rid_err": rid.column("error"),
+                    "birth_date": rid.column("birth_date"),
+                    "sex": rid.column("sex"),
+                    "head": head,
+                }
             )
-            duck.register("_batch", table)
-            duck.execute("INSERT INTO stage SELECT * FROM _batch")
-            duck.unregister("_batch")
+            if writer is None:
+                writer = ipc.new_file(str(out), table.schema)
+            writer.write_table(table)
             n += rows
             if progress:
                 progress(f"已读取 / read {n:,} rows")
@@ -99,6 +96,9 @@ def _stage(rf: RegistryFile, duck: Any, today: date, progress: Progress | None) 
         raise ImportRefused(
             f"文件第 {n + 1:,} 行附近无法读取 / cannot read the file near row {n + 1}: {exc}"
         ) from None
+    finally:
+        if writer is not None:
+            writer.close()
     return n
 
 
@@ -112,8 +112,11 @@ def _date(expr: str) -> str:
     return f"(CASE WHEN {parsed} BETWEEN DATE '1900-01-01' AND DATE '2099-12-31' THEN {parsed} END)"
 
 
-def _parse(duck: Any) -> None:
+def _parse(duck: Any, staged: Path) -> None:
     """Stage → ``r``: typed columns, the first single-row error, blank rows dropped."""
+    import pyarrow.dataset as ds
+
+    duck.register("stage", ds.dataset(str(staged), format="ipc"))
     t = {f: f"nullif(trim(s.{f}), '')" for f in FIELDS}
     township = (
         f"(CASE WHEN length({t['township_code']}) = 12 AND {t['township_code']} LIKE '%000' "
@@ -125,7 +128,8 @@ def _parse(duck: Any) -> None:
     grades = {k.lower(): v for k, v in cat.GRADES.items()}
     duck.execute(
         f"""
-        CREATE TABLE p AS
+        CREATE TABLE r AS
+        WITH p AS (
         SELECT s.row_number, {t["resident_id"]} AS rid_raw, s.rid, s.rid_err, s.birth_date, s.sex,
           {t["name"]} AS name, {t["head_resident_id"]} AS head_raw, s.head,
           {t["relation"]} AS relation_raw, {case_map(t["relation"], rel)} AS relation,
@@ -150,13 +154,10 @@ def _parse(duck: Any) -> None:
           {t["medical_group"]} AS mg_raw, {case_map(t["medical_group"], groups)} AS mg,
           {t["moved_on"]} AS moved_raw, {_date("s.moved_on")} AS moved_on
         FROM stage s
-        WHERE coalesce({", ".join(t.values())}) IS NOT NULL
+        WHERE coalesce({", ".join(t.values())}) IS NOT NULL)
+        SELECT p.*, {row_error_sql()} AS err, NULL::VARCHAR AS detail FROM p
         """
     )
-    duck.execute(
-        f"CREATE TABLE r AS SELECT p.*, {row_error_sql()} AS err, NULL::VARCHAR AS detail FROM p"
-    )
-    duck.execute("DROP TABLE p")
 
 
 def _cross_checks(duck: Any) -> None:
@@ -238,12 +239,11 @@ def _resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
     duck.execute("CREATE VIEW ok AS SELECT * FROM r WHERE err IS NULL")
     duck.execute(
         """
-        CREATE TABLE fh AS SELECT head,
-          arg_min(township, k) AS township, arg_min_null(village, k) AS village,
-          arg_min(coalesce(urban, false), k) AS urban, arg_min_null(address, k) AS address
-        FROM (SELECT *, (CASE WHEN rid = head THEN 0 ELSE 1 END)::BIGINT * 4294967296
-              + row_number AS k FROM ok)
-        GROUP BY head
+        CREATE TABLE fh AS SELECT head, f.township, f.village, f.urban, f.address FROM (
+          SELECT head, arg_min({'township': township, 'village': village,
+              'urban': coalesce(urban, false), 'address': address},
+            (CASE WHEN rid = head THEN 0 ELSE 1 END)::BIGINT * 4294967296 + row_number) AS f
+          FROM ok GROUP BY head)
         """
     )
     duck.execute(
@@ -261,12 +261,12 @@ def _resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
         f"""
         CREATE TABLE pp AS
         WITH fp AS (
-          SELECT rid, arg_min(name, row_number) AS name,
-            arg_min(coalesce(relation, CASE WHEN rid = head THEN '本人' ELSE '其他' END),
-              row_number) AS relation,
-            arg_min(head, row_number) AS head, max(moved_on) AS moved_on,
-            any_value(birth_date) AS birth_date, any_value(sex) AS sex
-          FROM ok GROUP BY rid)
+          SELECT rid, f.name, f.relation, f.head, f.birth_date, f.sex, moved_on FROM (
+            SELECT rid, arg_min({{'name': name, 'head': head, 'birth_date': birth_date,
+                'sex': sex, 'relation': coalesce(relation,
+                  CASE WHEN rid = head THEN '本人' ELSE '其他' END)}}, row_number) AS f,
+              max(moved_on) AS moved_on
+            FROM ok GROUP BY rid))
         SELECT f.*, h.id AS hid, d.id AS old_id, d.household_id AS old_hid,
           d.name AS old_name, d.relation AS old_relation,
           coalesce(d.id, {maxp} + row_number() OVER (PARTITION BY d.id IS NULL ORDER BY f.rid))
@@ -339,6 +339,7 @@ def _load_state(bulk: Bulk) -> None:
 
 
 def _write(bulk: Bulk, import_id: int) -> dict[str, int]:
+    duck = bulk.duck
     d = "strftime({}, '%Y-%m-%d')"
     out = {}
     out["households_added"] = bulk.insert(
@@ -391,6 +392,8 @@ def _write(bulk: Bulk, import_id: int) -> dict[str, int]:
         for code, spec in ERRORS.items()
     )
     value = "CASE e.field " + " ".join(f"WHEN '{f}' THEN s.{f}" for f in FIELDS) + " END"
+    if duck.execute("SELECT count(err) FROM r").fetchone()[0] == 0:
+        return out
     bulk.insert(
         "registry_reject",
         ["import_id", "row_number", "field", "value", "reason_zh", "reason_en"],
@@ -475,7 +478,9 @@ def import_file(
         try:
             if progress:
                 progress("读取并校验身份证号 / reading and checking resident IDs")
-            _stage(rf, duck, today or ids.today_in_china(), progress)
+            staged = tmp / "stage.arrow"
+            if _stage(rf, staged, today or ids.today_in_china(), progress) == 0:
+                raise ImportRefused(f"文件没有数据行 / the file has no data rows: {path.name}")
             with engine.begin() as conn:
                 bulk = Bulk(conn, duck, tmp)
                 if bulk.pg:
@@ -484,12 +489,14 @@ def import_file(
                         "registry_import IN SHARE ROW EXCLUSIVE MODE"
                     )
                 import_id = _log(bulk, path.name, sha, actor, False, (0, 0, 0))
+                if not bulk.pg:  # a bigger page cache for the bulk writes (this connection)
+                    bulk.execute("PRAGMA cache_size = -262144")
                 bulk.load(
                     "twn", "SELECT code FROM region WHERE level = 9", {"code": "VARCHAR"}
                 )
                 if progress:
                     progress("逐行校验 / checking rows")
-                _parse(duck)
+                _parse(duck, staged)
                 _load_state(bulk)
                 _cross_checks(duck)
                 maxes = [
@@ -509,6 +516,8 @@ def import_file(
                     "finished_at = ? WHERE id = ?",
                     (read, accepted, rejected, _stamp(bulk), import_id),
                 )
+                if not bulk.pg:
+                    bulk.execute("PRAGMA cache_size = -2000")
         finally:
             duck.close()
     return ImportSummary(

@@ -1,0 +1,221 @@
+"""``safetynet registry``: import the registry of monitored people, inspect it, fix rejects."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json
+
+__all__ = ["app", "demo_step", "print_stats"]
+
+app = typer.Typer(
+    help="低收入人口登记库 / registry of monitored people: import, template, rejects, show.",
+    no_args_is_help=True,
+)
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="登记表文件 / registry file (.csv, .xlsx, .parquet)."),
+    actor: str = typer.Option("", help="导入人 / who imports (default: the login name)."),
+    force: bool = typer.Option(False, help="Re-validate even if this exact file was imported."),
+    json_: bool = JsonOpt,
+) -> None:
+    """Validate and import a registry file; bad rows are quarantined (see `registry rejects`)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from safetynet.registry.importer import ImportRefused, import_file
+
+    engine = open_engine(migrate=True)
+    try:
+        if json_:
+            summary = import_file(engine=engine, path=file, actor=actor or None, force=force)
+        else:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                          TimeElapsedColumn(), console=console, transient=True) as bar:  # fmt: skip
+                task = bar.add_task("登记库导入 / registry import")
+                summary = import_file(
+                    engine=engine, path=file, actor=actor or None, force=force,
+                    progress=lambda msg: bar.update(task, description=msg),
+                )  # fmt: skip
+    except ImportRefused as exc:
+        fail(f"文件未导入，登记库未改变 / file refused, nothing changed: {exc}")
+    if json_:
+        print_json(summary.model_dump())
+        return
+    s = summary
+    if s.repeat:
+        console.print(
+            f"[yellow]与导入 #{s.repeat_of} 相同的文件，登记库未改变 / same file as import "
+            f"#{s.repeat_of}: registry unchanged[/] (logged as import #{s.import_id})"
+        )
+    console.print(
+        f"导入 #{s.import_id}: 读取 {s.rows_read:,} 行 = 接受 {s.accepted:,} + 拒绝 {s.rejected:,} "
+        f"/ rows read {s.rows_read:,} = accepted {s.accepted:,} + rejected {s.rejected:,}"
+    )
+    if not s.repeat:
+        console.print(
+            f"户 households +{s.households_added:,} ~{s.households_updated:,} · "
+            f"人 persons +{s.persons_added:,} ~{s.persons_updated:,} · 迁移 moves {s.moves:,} · "
+            f"类别 memberships +{s.memberships_added:,} ~{s.memberships_updated:,} · "
+            f"{s.seconds:.1f} s"
+        )
+    if s.rejected:
+        console.print(
+            f"被拒行可导出修改 / export the rejected rows: safetynet registry rejects "
+            f"--import {s.import_id} --xlsx rejects.xlsx"
+        )
+
+
+@app.command("template")
+def template(
+    out: Path = typer.Option(..., "--out", help="模板文件 / template file (.csv or .xlsx)."),
+) -> None:
+    """Write the empty registry template with the Chinese column headings."""
+    from safetynet.registry._reader import ImportRefused, write_template
+
+    try:
+        write_template(out)
+    except ImportRefused as exc:
+        fail(str(exc))
+    console.print(f"[green]✓[/] 模板已写入 / template written: {out}")
+
+
+@app.command("rejects")
+def rejects(
+    import_id: int = typer.Option(..., "--import", help="导入编号 / import ID."),
+    xlsx: Path | None = typer.Option(None, "--xlsx", help="导出为 Excel / write to XLSX."),
+    json_: bool = JsonOpt,
+) -> None:
+    """List (or export to XLSX) the quarantined rows of one import."""
+    from safetynet.registry import service
+
+    engine = open_engine(migrate=True)
+    if xlsx is not None:
+        n = service.export_rejects(engine=engine, import_id=import_id, out=xlsx)
+        if json_:
+            print_json({"import_id": import_id, "rejected": n, "file": str(xlsx)})
+        else:
+            console.print(f"[green]✓[/] {n:,} 行已导出 / rows written to {xlsx}")
+        return
+    rows = service.list_rejects(engine=engine, import_id=import_id)
+    if json_:
+        print_json(rows)
+        return
+    table = Table("行号 row", "字段 field", "值 value", "原因 reason")
+    for r in rows[:200]:
+        table.add_row(str(r["row_number"]), r["field"], r["value"] or "",
+                      f"{r['reason_zh']} / {r['reason_en']}")  # fmt: skip
+    console.print(table)
+    if len(rows) > 200:
+        console.print(f"… {len(rows) - 200:,} more; use --xlsx")
+
+
+@app.command("imports")
+def imports(
+    limit: int = typer.Option(50, help="最多显示 / how many."), json_: bool = JsonOpt
+) -> None:
+    """The import log, newest first (rows read = accepted + rejected)."""
+    from safetynet.registry import service
+
+    entries = service.list_imports(engine=open_engine(migrate=True), limit=limit)
+    if json_:
+        print_json([e.model_dump() for e in entries])
+        return
+    table = Table("#", "文件 file", "读取 read", "接受 accepted", "拒绝 rejected", "重复 repeat",
+                  "导入人 actor", "时间 started")  # fmt: skip
+    for e in entries:
+        table.add_row(str(e.id), e.file_name, f"{e.rows_read:,}", f"{e.accepted:,}",
+                      f"{e.rejected:,}", "是" if e.repeat else "", e.actor,
+                      e.started_at.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
+    console.print(table)
+
+
+@app.command("show")
+def show(
+    key: str = typer.Argument(..., help="身份证号或户编号 / resident ID, or household number."),
+    unmasked: bool = typer.Option(False, "--unmasked", help="显示完整身份证号 / full IDs."),
+    json_: bool = JsonOpt,
+) -> None:
+    """Show a person (by resident ID) or a household (by its number)."""
+    from safetynet.registry import service
+
+    engine = open_engine(migrate=True)
+    found: object
+    if key.isdigit() and len(key) < 15:
+        found = service.get_household(engine=engine, household_id=int(key), unmasked=unmasked)
+    else:
+        found = service.get_person(engine=engine, resident_id=key, unmasked=unmasked)
+    if found is None:
+        fail(f"登记库中没有 {service.mask_id(key)} / not in the registry")
+    data = found.model_dump()  # type: ignore[attr-defined]
+    if json_:
+        print_json(data)
+        return
+    people = data.get("members", [data])
+    if "members" in data:
+        console.print(
+            f"户 #{data['id']} 户主 {data['head_resident_id']} · 乡镇 {data['township_code']} · "
+            f"{'城镇' if data['urban'] else '农村'} · {data['address'] or ''}"
+        )
+    table = Table("身份证号 ID", "姓名 name", "性别", "出生 born", "关系", "户", "类别 categories")
+    for p in people:
+        cats = "; ".join(
+            f"{m['category_zh']} {m['valid_from']}–{m['valid_to'] or ''} [{m['medical_group']}]"
+            for m in p["memberships"]
+        )
+        table.add_row(p["resident_id"], p["name"], p["sex"], str(p["birth_date"]), p["relation"],
+                      str(p["household_id"]), cats)  # fmt: skip
+    console.print(table)
+
+
+def print_stats(on: date | None = None, population: int | None = None) -> None:
+    """Print the seed-style summary table (used by ``stats`` and the demo)."""
+    from safetynet.registry import service
+
+    s = service.stats(engine=open_engine(migrate=True), on=on or date.today(), population=population)
+    table = Table(title=f"低收入人口监测 / monitored people on {s.date}")
+    table.add_column("类别 category")
+    table.add_column("代码 code")
+    table.add_column("人数 people", justify="right")
+    for c in s.by_category:
+        table.add_row(c.category_zh, c.category, f"{c.people:,}")
+    table.add_row("[bold]合计 total[/]", "", f"[bold]{s.total:,}[/]")
+    table.add_row("占人口 share", "", f"{s.share:.2%} of {s.population:,}")
+    console.print(table)
+    if s.by_prefecture:
+        pref = Table(title="按市州 / by prefecture")
+        pref.add_column("代码 code")
+        pref.add_column("市州 prefecture")
+        pref.add_column("人数 people", justify="right")
+        for p in s.by_prefecture:
+            pref.add_row(p.code, p.name, f"{p.people:,}")
+        console.print(pref)
+
+
+def demo_step(synth_dir: Path, population: int | None = None) -> None:
+    """Demo: import DIR/divisions.csv (if present) and DIR/registry.*, then print the stats."""
+    from safetynet.registry.importer import import_file
+
+    engine = open_engine(migrate=True)
+    divisions = synth_dir / "divisions.csv"
+    if divisions.exists():
+        from safetynet.regions import service as regions
+
+        regions.load_builtin(engine=engine)
+        regions.import_divisions(engine=engine, paths=[divisions])
+    for name in ("registry.parquet", "registry.csv", "registry.xlsx"):
+        if (synth_dir / name).exists():
+            s = import_file(engine=engine, path=synth_dir / name, actor="demo")
+            console.print(
+                f"[green]✓[/] 登记库 / registry: {s.rows_read:,} = {s.accepted:,} + "
+                f"{s.rejected:,} rejected ({s.seconds:.1f} s)"
+            )
+            break
+    else:
+        fail(f"{synth_dir} 中没有 registry.parquet/csv/xlsx / no registry file in {synth_dir}")
+    print_stats(population=population)

@@ -1,0 +1,291 @@
+"""Registry queries and single-record rules: who is monitored, primary categories, statistics.
+
+Bulk loading lives in :mod:`safetynet.registry.importer`; everything here takes keyword-only
+arguments and works on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from safetynet.policy.parameters import ParameterSet, default_parameters
+from safetynet.regions.models import Region
+from safetynet.registry import rules
+from safetynet.registry.categories import CATEGORIES
+from safetynet.registry.models import (
+    Household,
+    HouseholdMove,
+    Membership,
+    Person,
+    RegistryImport,
+    RegistryReject,
+)
+from safetynet.registry.schemas import (
+    CategoryCount,
+    HouseholdOut,
+    ImportLogEntry,
+    MembershipOut,
+    PersonOut,
+    PrefectureCount,
+    Stats,
+)
+
+__all__ = [
+    "MembershipRejected",
+    "active_clause",
+    "add_membership",
+    "export_rejects",
+    "get_household",
+    "get_person",
+    "list_imports",
+    "list_rejects",
+    "mask_id",
+    "monitored_on",
+    "monitored_query",
+    "population_default",
+    "primary_counts",
+    "primary_priority",
+    "stats",
+]
+
+
+class MembershipRejected(ValueError):
+    """A membership breaks a registry rule; the message is bilingual."""
+
+
+def mask_id(resident_id: str) -> str:
+    """Mask the middle eight characters of a resident ID for display.
+
+    >>> mask_id("11010519491231002X")
+    '110105********002X'
+    """
+    return resident_id[:6] + "********" + resident_id[14:] if len(resident_id) == 18 else resident_id
+
+
+def primary_priority(on: date, params: ParameterSet | None = None) -> tuple[str, ...]:
+    """The primary-category priority in force on ``on`` (``registry.primary_priority``)."""
+    ps = params or default_parameters()
+    return rules.validate_priority(ps.get("registry.primary_priority", on))
+
+
+def population_default(on: date, params: ParameterSet | None = None) -> int:
+    """The province population denominator (``registry.population.province``)."""
+    ps = params or default_parameters()
+    return int(ps.get("registry.population.province", on))
+
+
+def active_clause(on: date) -> Any:
+    """SQL condition: a membership is active on ``on`` (both ends inclusive)."""
+    return and_(
+        Membership.valid_from <= on,
+        or_(Membership.valid_to.is_(None), Membership.valid_to >= on),
+    )
+
+
+def monitored_query(category: str, on: date) -> Select[Any]:
+    """The one query for "who was monitored in category C on date D" (distinct persons)."""
+    if category not in CATEGORIES:
+        raise ValueError(f"unknown category {category!r}")
+    return (
+        select(Person)
+        .where(
+            Person.id.in_(
+                select(Membership.person_id).where(
+                    Membership.category == category, active_clause(on)
+                )
+            )
+        )
+        .order_by(Person.id)
+    )
+
+
+def monitored_on(*, session: Session, category: str, on: date) -> list[Person]:
+    """Persons monitored in ``category`` on ``on``."""
+    return list(session.scalars(monitored_query(category, on)))
+
+
+def _primary_subquery(on: date, priority: Sequence[str]) -> Any:
+    rank = case({c: i for i, c in enumerate(priority)}, value=Membership.category, else_=999)
+    return (
+        select(Membership.person_id, func.min(rank).label("rank"))
+        .where(active_clause(on))
+        .group_by(Membership.person_id)
+        .subquery()
+    )
+
+
+def primary_counts(
+    *, conn: Connection, on: date, priority: Sequence[str] = rules.DEFAULT_PRIORITY
+) -> dict[str, int]:
+    """People counted once each, under their primary category on ``on`` (all 10 keys)."""
+    sub = _primary_subquery(on, priority)
+    rows = conn.execute(select(sub.c.rank, func.count()).group_by(sub.c.rank)).all()
+    out = dict.fromkeys(priority, 0)
+    for rank, n in rows:
+        if rank < len(priority):
+            out[priority[rank]] = int(n)
+    return out
+
+
+def stats(
+    *, engine: Engine, on: date, population: int | None = None, params: ParameterSet | None = None
+) -> Stats:
+    """The seed-style summary from the database (see docs/registry.md for the denominator)."""
+    priority = primary_priority(on, params)
+    pop = population if population is not None else population_default(on, params)
+    with engine.connect() as conn:
+        counts = primary_counts(conn=conn, on=on, priority=priority)
+        sub = _primary_subquery(on, priority)
+        pref = func.substr(Household.township_code, 1, 4)
+        rows = conn.execute(
+            select(pref.label("code"), func.count())
+            .select_from(sub)
+            .join(Person, Person.id == sub.c.person_id)
+            .join(Household, Household.id == Person.household_id)
+            .group_by(pref)
+            .order_by(pref)
+        ).all()
+        names = dict(
+            conn.execute(
+                select(Region.code, Region.name).where(Region.code.in_([r[0] for r in rows]))
+            ).all()
+        )
+    total = sum(counts.values())
+    return Stats(
+        date=on,
+        by_category=[CategoryCount(category=c, category_zh=CATEGORIES[c], people=counts[c])
+                     for c in priority],
+        total=total,
+        population=pop,
+        share=total / pop if pop else 0.0,
+        by_prefecture=[PrefectureCount(code=code, name=names.get(code, code), people=int(n))
+                       for code, n in rows],
+    )  # fmt: skip
+
+
+def _membership_out(m: Membership) -> MembershipOut:
+    return MembershipOut(
+        category=m.category, category_zh=CATEGORIES.get(m.category, m.category),
+        valid_from=m.valid_from, valid_to=m.valid_to, source=m.source,
+        dibao_class=m.dibao_class, orphan=m.orphan, disability_type=m.disability_type,
+        disability_grade=m.disability_grade, relapsed=m.relapsed, medical_group=m.medical_group,
+    )  # fmt: skip
+
+
+def _person_out(session: Session, p: Person, *, unmasked: bool) -> PersonOut:
+    members = session.scalars(
+        select(Membership).where(Membership.person_id == p.id).order_by(Membership.valid_from)
+    )
+    moves = session.scalars(
+        select(HouseholdMove).where(HouseholdMove.person_id == p.id).order_by(HouseholdMove.id)
+    )
+    return PersonOut(
+        id=p.id, resident_id=p.resident_id if unmasked else mask_id(p.resident_id),
+        name=p.name, sex=p.sex, birth_date=p.birth_date, household_id=p.household_id,
+        relation=p.relation, memberships=[_membership_out(m) for m in members],
+        moves=[{"from_household_id": m.from_household_id, "to_household_id": m.to_household_id,
+                "moved_on": m.moved_on} for m in moves],
+    )  # fmt: skip
+
+
+def get_person(*, engine: Engine, resident_id: str, unmasked: bool = False) -> PersonOut | None:
+    """A person with memberships and moves, by resident ID (any accepted spelling)."""
+    from safetynet.ids import normalize
+
+    with Session(engine) as session:
+        p = session.scalars(select(Person).where(Person.resident_id == normalize(resident_id))).first()
+        return _person_out(session, p, unmasked=unmasked) if p else None
+
+
+def get_household(*, engine: Engine, household_id: int, unmasked: bool = False) -> HouseholdOut | None:
+    """A household with its members."""
+    with Session(engine) as session:
+        h = session.get(Household, household_id)
+        if h is None:
+            return None
+        people = session.scalars(select(Person).where(Person.household_id == h.id).order_by(Person.id))
+        return HouseholdOut(
+            id=h.id, head_resident_id=h.head_resident_id if unmasked else mask_id(h.head_resident_id),
+            township_code=h.township_code, village_code=h.village_code, urban=h.urban,
+            address=h.address, members=[_person_out(session, p, unmasked=unmasked) for p in people],
+        )  # fmt: skip
+
+
+def list_imports(*, engine: Engine, limit: int = 50) -> list[ImportLogEntry]:
+    """The import log, newest first."""
+    with Session(engine) as session:
+        rows = session.scalars(select(RegistryImport).order_by(RegistryImport.id.desc()).limit(limit))
+        return [ImportLogEntry.model_validate(r, from_attributes=True) for r in rows]
+
+
+def list_rejects(*, engine: Engine, import_id: int) -> list[dict[str, Any]]:
+    """The quarantined rows of one import, by row number."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(RegistryReject.row_number, RegistryReject.field, RegistryReject.value,
+                   RegistryReject.reason_zh, RegistryReject.reason_en)
+            .where(RegistryReject.import_id == import_id)
+            .order_by(RegistryReject.row_number)
+        ).mappings().all()  # fmt: skip
+        return [dict(r) for r in rows]
+
+
+def export_rejects(*, engine: Engine, import_id: int, out: Path) -> int:
+    """Write an import's rejects to XLSX (行号, 字段, 值, 原因, reason); return the count."""
+    from openpyxl import Workbook
+
+    from safetynet.registry._reader import HEADINGS
+
+    rows = list_rejects(engine=engine, import_id=import_id)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = f"导入{import_id}被拒行"
+    ws.append(["行号 / row", "列 / column", "值 / value", "原因", "reason"])
+    for r in rows:
+        ws.append([r["row_number"], HEADINGS.get(r["field"], r["field"]), r["value"],
+                   r["reason_zh"], r["reason_en"]])  # fmt: skip
+    for col in "C":
+        for cell in ws[col]:
+            cell.number_format = "@"
+    wb.save(out)
+    return len(rows)
+
+
+def add_membership(*, session: Session, person_id: int, category: str, valid_from: date,
+                   valid_to: date | None = None, source: str = "home_visit",
+                   medical_group: str | None = None, relapsed: bool = False,
+                   **attrs: Any) -> Membership:  # fmt: skip
+    """Add one membership by hand, with the same tekun/dibao exclusion as the import."""
+    if category not in CATEGORIES:
+        raise MembershipRejected(f"类别不在代码表中 / unknown category {category!r}")
+    if valid_to is not None and valid_to < valid_from:
+        raise MembershipRejected("退出日期早于认定日期 / end date is before the start date")
+    existing = session.scalars(select(Membership).where(Membership.person_id == person_id)).all()
+    spans = [rules.Span(m.category, m.valid_from, m.valid_to) for m in existing]
+    spans.append(rules.Span(category, valid_from, valid_to))
+    clash = [i for i, j in rules.exclusive_conflicts(spans) if j == len(spans) - 1]
+    if clash:
+        other = spans[clash[0]]
+        raise MembershipRejected(
+            f"特困人员与低保对象时间重叠（已登记 {other.category} {other.valid_from} 起）/ "
+            f"tekun and dibao intervals overlap (registered {other.category} from {other.valid_from})"
+        )
+    m = Membership(
+        person_id=person_id, category=category, valid_from=valid_from, valid_to=valid_to,
+        source=source, relapsed=relapsed,
+        medical_group=medical_group or rules.default_medical_group(category, relapsed=relapsed),
+        orphan=attrs.pop("orphan", False), **attrs,
+    )  # fmt: skip
+    session.add(m)
+    session.flush()
+    return m
+
+
