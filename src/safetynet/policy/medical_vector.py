@@ -42,6 +42,13 @@ def codes(values: Any, names: Sequence[str], *, what: str, nulls: bool = False) 
             raise CalcError(f"{what}: code out of range 0..{len(names) - 1}")
         return values.astype(np.int16)
     arr = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values)
+    if isinstance(arr, pa.DictionaryArray):  # map the small dictionary, then take
+        table = np.append(codes(arr.dictionary, names, what=what, nulls=True), -1)
+        idx = pc.fill_null(arr.indices, len(table) - 1).to_numpy(zero_copy_only=False)
+        out = table[idx]
+        if not nulls and (out < 0).any():
+            raise CalcError(f"{what} 不能为空 / {what}: empty value")
+        return np.asarray(out, dtype=np.int16)
     if not pa.types.is_string(arr.type):
         arr = arr.cast(pa.string())  # dictionary, large_string or all-null columns
     idx = pc.index_in(arr, value_set=pa.array(list(names)))
@@ -59,7 +66,7 @@ def _fen(values: Any) -> I64:
         raise CalcError("oop 列应为整数分 / the oop column must be integer fen")
     if arr.size and arr.min() < 0:
         raise CalcError("oop 不能为负数 / oop must not be negative")
-    return arr.astype(np.int64)
+    return arr.astype(np.int64, copy=False)
 
 
 def _tables(rules: MedicalRules) -> dict[str, Any]:
@@ -114,9 +121,9 @@ def annual_vec(
         t["second"][g], np.minimum(_half_up(above, r2.numerator, r2.denominator), still), 0
     )
     return {
-        "assistance": assistance.astype(np.int64),
-        "second_round": second.astype(np.int64),
-        "self_pay": (still - second).astype(np.int64),
+        "assistance": assistance.astype(np.int64, copy=False),
+        "second_round": second.astype(np.int64, copy=False),
+        "self_pay": (still - second).astype(np.int64, copy=False),
     }
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,6 +78,9 @@ def test_vectorised_equals_per_case(
     codes = np.array([medical.GROUPS.index(g) for g in groups], dtype=np.int8)
     out_codes = annual_vec(codes, oop, major, year=year)
     amount, known = premium_vec(groups, classes, year=year)
+    encoded = pa.array(classes, pa.string()).dictionary_encode()
+    amount_dict, known_dict = premium_vec(codes, encoded, year=year)
+    assert amount_dict.tolist() == amount.tolist() and known_dict.tolist() == known.tolist()
     for i, (group, dibao_class, fen, is_major) in enumerate(rows):
         one = medical.annual(
             group=group, oop=_yuan(fen), year=year, major_disease=is_major, dibao_class=dibao_class
