@@ -25,7 +25,9 @@ _W = np.array((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), dtype=np.in
 _CHK = np.frombuffer(b"10X98765432", dtype=np.uint8)
 
 
-def township_rows(n_pref: int = 14, n_county: int = 6, n_town: int = 16) -> list[tuple[str, str, int, str | None]]:
+def township_rows(
+    n_pref: int = 14, n_county: int = 6, n_town: int = 16
+) -> list[tuple[str, str, int, str | None]]:
     rows: list[tuple[str, str, int, str | None]] = [("62", "甘肃省", 2, None)]
     for p in range(1, n_pref + 1):
         pc_ = f"62{p:02d}"
@@ -103,12 +105,14 @@ def make_registry(out: Path, scale: float, seed: int = 1) -> tuple[Path, int]:
         "",
     )
     relation = np.where(first, "本人", np.where(rng.random(n) < 0.5, "子女", "配偶"))
-    vf = (np.datetime64("2015-01-01") + rng.integers(0, 3000, n).astype("timedelta64[D]"))
+    vf = np.datetime64("2015-01-01") + rng.integers(0, 3000, n).astype("timedelta64[D]")
     vf = np.maximum(vf, birth + np.timedelta64(1, "D"))
     vf_s = np.where(pcat == "", "", vf.astype(str))
     urban = np.where(rng.random(n_house) < 0.3, "城镇", "农村")[house]
     town_s = town_of_house[house].astype(str)
-    dclass = np.where(pcat == "dibao", np.array(["农村一类", "农村二类", "城市全额"])[rng.integers(0, 3, n)], "")
+    dclass = np.where(
+        pcat == "dibao", np.array(["农村一类", "农村二类", "城市全额"])[rng.integers(0, 3, n)], ""
+    )
     cols = {
         "身份证号": ids, "姓名": names, "户主身份证号": heads, "与户主关系": pa.array(relation),
         "乡镇代码": pa.array(town_s), "城乡": pa.array(urban), "类别": pa.array(pcat),

@@ -145,14 +145,14 @@ def show(
     from safetynet.registry import service
 
     engine = open_engine(migrate=True)
-    found: object
+    found: service.HouseholdOut | service.PersonOut | None
     if key.isdigit() and len(key) < 15:
         found = service.get_household(engine=engine, household_id=int(key), unmasked=unmasked)
     else:
         found = service.get_person(engine=engine, resident_id=key, unmasked=unmasked)
     if found is None:
         fail(f"登记库中没有 {service.mask_id(key)} / not in the registry")
-    data = found.model_dump()  # type: ignore[attr-defined]
+    data = found.model_dump()
     if json_:
         print_json(data)
         return
@@ -177,7 +177,9 @@ def print_stats(on: date | None = None, population: int | None = None) -> None:
     """Print the seed-style summary table (used by ``stats`` and the demo)."""
     from safetynet.registry import service
 
-    s = service.stats(engine=open_engine(migrate=True), on=on or date.today(), population=population)
+    s = service.stats(
+        engine=open_engine(migrate=True), on=on or date.today(), population=population
+    )
     table = Table(title=f"低收入人口监测 / monitored people on {s.date}")
     table.add_column("类别 category")
     table.add_column("代码 code")

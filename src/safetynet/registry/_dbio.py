@@ -28,7 +28,7 @@ class Bulk:
         self.duck = duck
         self.tmp = tmp
         self.pg = conn.dialect.name == "postgresql"
-        self.raw = conn.connection.driver_connection
+        self.raw: Any = conn.connection.driver_connection
 
     # -- plain statements -------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -62,9 +62,9 @@ class Bulk:
         cur = self.raw.cursor()
         cur.execute(sql)
         names = list(columns)
-        while rows := cur.fetchmany(BATCH):
-            cols = list(zip(*rows, strict=True))
-            batch = pa.table({n: pa.array(c) for n, c in zip(names, cols, strict=True)})
+        while fetched := cur.fetchmany(BATCH):
+            values = list(zip(*fetched, strict=True))
+            batch = pa.table({n: pa.array(c) for n, c in zip(names, values, strict=True)})
             self.duck.register("_load_batch", batch)
             self.duck.execute(f"INSERT INTO {name} SELECT * FROM _load_batch")
             self.duck.unregister("_load_batch")

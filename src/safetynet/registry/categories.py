@@ -20,13 +20,13 @@ __all__ = [
     "CATEGORIES",
     "DIBAO_CLASSES",
     "DISABILITY_TYPES",
+    "GRADES",
     "MEDICAL_GROUPS",
     "RELAPSE_SUBTYPES",
     "RELATIONS",
     "SOURCES",
     "URBAN_RURAL",
     "YES_NO",
-    "GRADES",
     "lookup_table",
     "parse",
 ]
@@ -130,7 +130,9 @@ ALIASES: dict[str, dict[str, str]] = {
 }
 
 
-def lookup_table(codes: Mapping[str, object], aliases: Mapping[str, str] | None = None) -> dict[str, str]:
+def lookup_table(
+    codes: Mapping[str, object], aliases: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Every accepted spelling (code, Chinese name, alias; lower-cased) → stored code.
 
     For :data:`RELATIONS` the stored value is the Chinese word and the English code is accepted.

@@ -392,7 +392,7 @@ def _write(bulk: Bulk, import_id: int) -> dict[str, int]:
         for code, spec in ERRORS.items()
     )
     value = "CASE e.field " + " ".join(f"WHEN '{f}' THEN s.{f}" for f in FIELDS) + " END"
-    if duck.execute("SELECT count(err) FROM r").fetchone()[0] == 0:
+    if duck.execute("SELECT count(err) FROM r").fetchall()[0][0] == 0:
         return out
     bulk.insert(
         "registry_reject",
@@ -465,7 +465,8 @@ def import_file(
             if prev is not None:
                 import_id = _log(bulk, path.name, sha, actor, True, prev[1:])
                 bulk.execute(
-                    "UPDATE registry_import SET finished_at = ? WHERE id = ?", (_stamp(bulk), import_id)
+                    "UPDATE registry_import SET finished_at = ? WHERE id = ?",
+                    (_stamp(bulk), import_id),
                 )
                 return ImportSummary(
                     import_id=import_id, file_name=path.name, sha256=sha, rows_read=prev[1],
@@ -491,9 +492,7 @@ def import_file(
                 import_id = _log(bulk, path.name, sha, actor, False, (0, 0, 0))
                 if not bulk.pg:  # a bigger page cache for the bulk writes (this connection)
                     bulk.execute("PRAGMA cache_size = -262144")
-                bulk.load(
-                    "twn", "SELECT code FROM region WHERE level = 9", {"code": "VARCHAR"}
-                )
+                bulk.load("twn", "SELECT code FROM region WHERE level = 9", {"code": "VARCHAR"})
                 if progress:
                     progress("逐行校验 / checking rows")
                 _parse(duck, staged)
@@ -507,9 +506,7 @@ def import_file(
                 if progress:
                     progress("写入数据库 / writing to the database")
                 counts = _write(bulk, import_id)
-                read, rejected = duck.execute(
-                    "SELECT count(*), count(err) FROM r"
-                ).fetchone()
+                read, rejected = duck.execute("SELECT count(*), count(err) FROM r").fetchall()[0]
                 accepted = read - rejected
                 bulk.execute(
                     "UPDATE registry_import SET rows_read = ?, accepted = ?, rejected = ?, "

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 __all__ = [
     "CategoryCount",
     "HouseholdOut",
-    "ImportSummary",
     "ImportLogEntry",
+    "ImportSummary",
     "MembershipOut",
     "PersonOut",
     "PrefectureCount",

@@ -38,7 +38,9 @@ from safetynet.registry.schemas import (
 )
 
 __all__ = [
+    "HouseholdOut",
     "MembershipRejected",
+    "PersonOut",
     "active_clause",
     "add_membership",
     "export_rejects",
@@ -66,7 +68,9 @@ def mask_id(resident_id: str) -> str:
     >>> mask_id("11010519491231002X")
     '110105********002X'
     """
-    return resident_id[:6] + "********" + resident_id[14:] if len(resident_id) == 18 else resident_id
+    return (
+        resident_id[:6] + "********" + resident_id[14:] if len(resident_id) == 18 else resident_id
+    )
 
 
 def primary_priority(on: date, params: ParameterSet | None = None) -> tuple[str, ...]:
@@ -200,17 +204,23 @@ def get_person(*, engine: Engine, resident_id: str, unmasked: bool = False) -> P
     from safetynet.ids import normalize
 
     with Session(engine) as session:
-        p = session.scalars(select(Person).where(Person.resident_id == normalize(resident_id))).first()
+        p = session.scalars(
+            select(Person).where(Person.resident_id == normalize(resident_id))
+        ).first()
         return _person_out(session, p, unmasked=unmasked) if p else None
 
 
-def get_household(*, engine: Engine, household_id: int, unmasked: bool = False) -> HouseholdOut | None:
+def get_household(
+    *, engine: Engine, household_id: int, unmasked: bool = False
+) -> HouseholdOut | None:
     """A household with its members."""
     with Session(engine) as session:
         h = session.get(Household, household_id)
         if h is None:
             return None
-        people = session.scalars(select(Person).where(Person.household_id == h.id).order_by(Person.id))
+        people = session.scalars(
+            select(Person).where(Person.household_id == h.id).order_by(Person.id)
+        )
         return HouseholdOut(
             id=h.id, head_resident_id=h.head_resident_id if unmasked else mask_id(h.head_resident_id),
             township_code=h.township_code, village_code=h.village_code, urban=h.urban,
@@ -221,7 +231,9 @@ def get_household(*, engine: Engine, household_id: int, unmasked: bool = False) 
 def list_imports(*, engine: Engine, limit: int = 50) -> list[ImportLogEntry]:
     """The import log, newest first."""
     with Session(engine) as session:
-        rows = session.scalars(select(RegistryImport).order_by(RegistryImport.id.desc()).limit(limit))
+        rows = session.scalars(
+            select(RegistryImport).order_by(RegistryImport.id.desc()).limit(limit)
+        )
         return [ImportLogEntry.model_validate(r, from_attributes=True) for r in rows]
 
 
@@ -287,5 +299,3 @@ def add_membership(*, session: Session, person_id: int, category: str, valid_fro
     session.add(m)
     session.flush()
     return m
-
-

@@ -67,9 +67,7 @@ def upgrade() -> None:
         sa.Column("relapsed", sa.Boolean, nullable=False),
         sa.Column("medical_group", sa.String(20), nullable=False),
     )
-    op.create_index(
-        "ix_membership_category_valid_from", "membership", ["category", "valid_from"]
-    )
+    op.create_index("ix_membership_category_valid_from", "membership", ["category", "valid_from"])
     op.create_index(
         "ix_membership_person_id_category",
         "membership",
@@ -94,9 +92,7 @@ def upgrade() -> None:
     op.create_table(
         "registry_reject",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "import_id", sa.Integer, sa.ForeignKey("registry_import.id"), nullable=False
-        ),
+        sa.Column("import_id", sa.Integer, sa.ForeignKey("registry_import.id"), nullable=False),
         sa.Column("row_number", sa.Integer, nullable=False),
         sa.Column("field", sa.String(40), nullable=False),
         sa.Column("value", sa.String(255), nullable=True),
