@@ -95,7 +95,9 @@ class DuckDBBackend:
         have = _present(paths)
         cols = ", ".join(c if c in have else f"NULL AS {c}" for c in columns)
         files = ", ".join(f"'{p.as_posix()}'" for p in paths)
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {cols} FROM read_parquet([{files}])")
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {cols} FROM read_parquet([{files}])"
+        )
 
     def arrow(self, view: str, table: pa.Table) -> None:
         self.con.register(f"_arrow_{view}", table)
@@ -106,7 +108,7 @@ class DuckDBBackend:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS {query}")
 
     def fetch(self, query: str) -> pa.Table:
-        result = self.con.execute(query).to_arrow_table()
+        result = self.con.sql(query).to_arrow_table()
         return result
 
     def close(self) -> None:
@@ -272,7 +274,7 @@ def score_month(
     for source in INDICATORS:
         backend.parquet(f"src_{source}", partitions.get(source, []), FEED_COLUMNS[source])
     if isinstance(used, Path):
-        backend.parquet("used", [used], dict(zip(USED_SCHEMA.names, USED_SCHEMA.types)))
+        backend.parquet("used", [used], {f.name: f.type for f in USED_SCHEMA})
     else:
         backend.arrow("used", used.cast(USED_SCHEMA))
     for name, table in param_tables(params).items():

@@ -141,9 +141,7 @@ def explain_household(
     rounded = "" if raw == score else f" ≈ {score}"
     shown = f"{fmt(weighted)} + {fmt(bonus_pts)} = {fmt(raw)}{rounded}"
     if level:
-        lines.append(
-            f"得分 score: {shown} → {LEVEL_LABELS[level]} {level} (≥ {thresholds[level]})"
-        )
+        lines.append(f"得分 score: {shown} → {LEVEL_LABELS[level]} {level} (≥ {thresholds[level]})")
     else:
         lines.append(f"得分 score: {shown} → 未达蓝色 below blue (< {thresholds['blue']})")
     return {

@@ -26,13 +26,13 @@ from safetynet.policy.parameters import (
 )
 
 __all__ = [
+    "CATEGORY_LABELS",
     "DEFAULT_PRIORITY",
-    "PRIORITY_PATHS",
     "INDICATORS",
+    "INDICATOR_LABELS",
     "LEVELS",
     "LEVEL_LABELS",
-    "INDICATOR_LABELS",
-    "CATEGORY_LABELS",
+    "PRIORITY_PATHS",
     "ModifierRow",
     "ScoringParams",
     "default_monitoring_parameters",
@@ -139,7 +139,18 @@ def load_monitoring_parameters(extra: Path | str | None = None) -> ParameterSet:
     base = load_parameters(files)
     if extra is None:
         return base
-    override = load_parameters(extra)
+    extra = Path(extra)
+    if extra.is_file() and extra.stem != "monitoring":
+        # a what-if file may have any name; its keys are read below ``monitoring``
+        import shutil
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "monitoring.yaml"
+            shutil.copyfile(extra, copy)
+            override = load_parameters(copy)
+    else:
+        override = load_parameters(extra)
     return base.merged(override)
 
 
@@ -149,9 +160,7 @@ def default_monitoring_parameters() -> ParameterSet:
 
 def _subset(ps: ParameterSet) -> ParameterSet:
     keep = {
-        p: ps.parameter(p)
-        for p in ps.paths()
-        if p.startswith("monitoring.") or p in PRIORITY_PATHS
+        p: ps.parameter(p) for p in ps.paths() if p.startswith("monitoring.") or p in PRIORITY_PATHS
     }
     return ParameterSet(keep)
 
@@ -159,7 +168,10 @@ def _subset(ps: ParameterSet) -> ParameterSet:
 def scoring_params(ps: ParameterSet, month: str) -> ScoringParams:
     """Read the scoring parameters in force on the first day of ``month`` (YYYY-MM)."""
     on = f"{month}-01"
-    weights = {k: milli(v, f"monitoring.weights.{k}") for k, v in ps.children("monitoring.weights", on).items()}
+    weights = {
+        k: milli(v, f"monitoring.weights.{k}")
+        for k, v in ps.children("monitoring.weights", on).items()
+    }
     missing = set(INDICATORS) - set(weights)
     if missing:
         raise ParameterError(f"monitoring.weights: missing {sorted(missing)}")

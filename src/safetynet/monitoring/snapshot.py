@@ -109,9 +109,7 @@ def _fetch(engine: Engine, query: str, schema: pa.Schema) -> pa.Table:
             return pacsv.read_csv(
                 buf,
                 read_options=pacsv.ReadOptions(column_names=schema.names),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=schema, strings_can_be_null=True
-                ),
+                convert_options=pacsv.ConvertOptions(column_types=schema, strings_can_be_null=True),
             )
         cur = raw.cursor()
         cur.execute(query)
@@ -155,9 +153,9 @@ def _with_identity(raw: pa.Table, priority: tuple[str, ...]) -> pa.Table:
     try:
         con.register("raw", raw)
         con.register("prio", pa.table({"rnk": list(range(len(priority))), "cat": list(priority)}))
-        return con.execute(
+        cur: Any = con.sql(
             """
-            WITH ident AS (SELECT household_id, MIN(rnk) AS hr FROM raw GROUP BY household_id)
+            WITH ident AS (SELECT household_id, MIN(rank) AS hr FROM raw GROUP BY household_id)
             SELECT r.household_id, r.township_code, r.resident_id, r.person_id,
                    pc.cat AS category, ph.cat AS identity
             FROM raw r JOIN ident i USING (household_id)
@@ -165,7 +163,9 @@ def _with_identity(raw: pa.Table, priority: tuple[str, ...]) -> pa.Table:
             JOIN prio ph ON ph.rnk = i.hr
             ORDER BY r.household_id, r.person_id
             """
-        ).to_arrow_table().cast(SNAPSHOT_SCHEMA)
+        )
+        table: pa.Table = cur.to_arrow_table()
+        return table.cast(SNAPSHOT_SCHEMA)
     finally:
         con.close()
 

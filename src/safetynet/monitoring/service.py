@@ -1,0 +1,400 @@
+"""Monthly run: snapshot → score → warnings and run record, written in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, true, update
+from sqlalchemy.engine import Connection, Engine
+
+from safetynet.monitoring import snapshot as snap
+from safetynet.monitoring.engine import ScoringResult, make_backend, score_month
+from safetynet.monitoring.explain import explain_household, level_rank
+from safetynet.monitoring.models import MonitoringRun, Warning, WarningEvidence
+from safetynet.monitoring.params import INDICATORS, LEVELS, ScoringParams
+from safetynet.policy.parameters import ParameterSet
+
+__all__ = ["RunSummary", "explanations", "feed_partitions", "run_month", "score", "simulate"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunSummary:
+    run_id: int | None
+    month: str
+    engine: str
+    repeat: bool
+    parameter_version: str
+    snapshot_hash: str
+    by_level: dict[str, int]
+    by_prefecture: dict[str, dict[str, int]]
+    unmatched: dict[str, int]
+    warnings_new: int = 0
+    warnings_updated: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _sha(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(8 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def feed_partitions(lake: Path, month: str) -> dict[str, list[Path]]:
+    """The Parquet files of each source's partition for ``month`` (absent sources omitted)."""
+    out = {}
+    for source in INDICATORS:
+        files = sorted((lake / "feeds" / source / f"month={month}").glob("*.parquet"))
+        if files:
+            out[source] = files
+    return out
+
+
+def score(
+    *,
+    params: ScoringParams,
+    shot: snap.Snapshot,
+    partitions: dict[str, list[Path]],
+    engine_name: str = "duckdb",
+    progress: Progress | None = None,
+) -> ScoringResult:
+    """Run the scoring SQL on the chosen engine over a frozen snapshot and the feed files."""
+    backend = make_backend(engine_name)
+    try:
+        return score_month(
+            backend,
+            people=shot.path,
+            partitions=partitions,
+            used=shot.used_path,
+            params=params,
+            progress=progress,
+        )
+    finally:
+        backend.close()
+
+
+def build_warnings(result: ScoringResult, params: ScoringParams) -> dict[int, dict[str, Any]]:
+    """household_id → {township_code, score, level, explanation, evidence rows}."""
+    hits: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in result.evidence.to_pylist():
+        hits[row["household_id"]].append(row)
+    out: dict[int, dict[str, Any]] = {}
+    for row in result.warnings.to_pylist():
+        hh = row["household_id"]
+        expl = explain_household(
+            hits[hh],
+            identity=row["identity"],
+            factor=row["factor"],
+            bonus=params.bonus,
+            thresholds=params.thresholds,
+        )
+        if expl["score"] != row["score"] or expl["level"] != row["level"]:
+            raise AssertionError(f"household {hh}: explanation does not match the engine")
+        expl["parameter_version"] = params.version
+        out[hh] = {
+            "township_code": row["township_code"],
+            "score": row["score"],
+            "level": row["level"],
+            "explanation": expl,
+            "evidence": hits[hh],
+        }
+    return out
+
+
+def _counts(
+    warnings: dict[int, dict[str, Any]],
+) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    by_level = dict.fromkeys(LEVELS, 0)
+    by_pref: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
+    for w in warnings.values():
+        by_level[w["level"]] += 1
+        by_pref[w["township_code"][:4]][w["level"]] += 1
+    return by_level, dict(sorted(by_pref.items()))
+
+
+def _inputs(shot: snap.Snapshot, partitions: dict[str, list[Path]]) -> dict[str, Any]:
+    feeds = {
+        source: [{"path": str(p), "sha256": _sha(p)} for p in files]
+        for source, files in sorted(partitions.items())
+    }
+    return {
+        "feeds": feeds,
+        "snapshot": {
+            "path": str(shot.path),
+            "sha256": shot.sha256,
+            "people": shot.people,
+            "households": shot.households,
+        },
+        "used_evidence": {
+            "path": str(shot.used_path),
+            "sha256": shot.used_sha256,
+            "rows": shot.used_rows,
+        },
+    }
+
+
+def _same_inputs(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    def key(x: dict[str, Any]) -> Any:
+        return (
+            {s: [f["sha256"] for f in fs] for s, fs in x["feeds"].items()},
+            x["snapshot"]["sha256"],
+            x["used_evidence"]["sha256"],
+        )
+
+    return bool(key(a) == key(b))
+
+
+def _upsert(
+    conn: Connection, month: str, warnings: dict[int, dict[str, Any]], version: str, now: datetime
+) -> tuple[int, int]:
+    """Insert new warnings, update open ones (level never lowered); add evidence once."""
+    open_rows = conn.execute(
+        select(
+            Warning.id,
+            Warning.household_id,
+            Warning.level,
+            Warning.last_month,
+            Warning.score,
+            Warning.explanation,
+        )
+        .where(Warning.status == "open")
+        .where(Warning.household_id.in_(list(warnings)) if len(warnings) < 30000 else true())
+    ).all()
+    existing = {r.household_id: r for r in open_rows if r.household_id in warnings}
+    new_rows, updates = [], []
+    for hh, w in warnings.items():
+        old = existing.get(hh)
+        if old is None:
+            new_rows.append(
+                {
+                    "household_id": hh,
+                    "township_code": w["township_code"],
+                    "first_month": month,
+                    "last_month": month,
+                    "level": w["level"],
+                    "score": w["score"],
+                    "status": "open",
+                    "explanation": {month: w["explanation"]},
+                    "parameter_version": version,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            continue
+        expl = dict(old.explanation)
+        level = max(old.level, w["level"], key=level_rank)
+        if expl.get(month) == w["explanation"] and level == old.level:
+            continue
+        expl[month] = w["explanation"]
+        latest = month >= old.last_month
+        updates.append(
+            {
+                "b_id": old.id,
+                "level": level,
+                "last_month": max(month, old.last_month),
+                "score": w["score"] if latest else old.score,
+                "explanation": expl,
+                "parameter_version": version,
+                "updated_at": now,
+            }
+        )
+    if new_rows:
+        conn.execute(insert(Warning), new_rows)
+    if updates:
+        stmt = update(Warning.__table__).where(Warning.__table__.c.id == bindparam("b_id"))  # type: ignore[arg-type]
+        conn.execute(stmt, updates)
+    ids = dict(
+        conn.execute(select(Warning.household_id, Warning.id).where(Warning.status == "open")).all()
+    )
+    evidence = [
+        {
+            "warning_id": ids[hh],
+            "household_id": hh,
+            "month": month,
+            "source": e["indicator"],
+            "record_id": e["record_id"],
+            "resident_id": e["resident_id"],
+            "indicator": e["indicator"],
+            "points": _points(e),
+        }
+        for hh, w in warnings.items()
+        for e in w["evidence"]
+    ]
+    if evidence:
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+        conn.execute(dialect_insert(WarningEvidence).on_conflict_do_nothing(), evidence)
+    return len(new_rows), len(updates)
+
+
+def _points(e: dict[str, Any]) -> Any:
+    from decimal import Decimal
+
+    return Decimal(int(e["weight"]) * int(e["modifier"])) / Decimal(1_000_000)
+
+
+def run_month(
+    engine: Engine,
+    *,
+    month: str,
+    parameters: ParameterSet,
+    lake: Path,
+    engine_name: str = "duckdb",
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Run the monitoring of ``month`` and write its warnings and run record in one transaction."""
+    from safetynet.monitoring.params import scoring_params
+
+    started = datetime.now(UTC)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    params = scoring_params(parameters, month)
+    shot = snap.freeze(engine, month=month, priority=params.priority, lake=lake)
+    timings["snapshot"] = round(time.perf_counter() - t0, 4)
+    if progress:
+        progress("snapshot")
+    partitions = feed_partitions(lake, month)
+    inputs = _inputs(shot, partitions)
+    t1 = time.perf_counter()
+    result = score(
+        params=params, shot=shot, partitions=partitions, engine_name=engine_name, progress=progress
+    )
+    warnings = build_warnings(result, params)
+    timings["scoring"] = round(time.perf_counter() - t1, 4)
+    timings.update({f"scoring.{k}": v for k, v in result.timings.items()})
+    by_level, by_pref = _counts(warnings)
+    unmatched = {k: v["unmatched"] for k, v in result.counts.items()}
+    with engine.begin() as conn:
+        previous = conn.execute(
+            select(MonitoringRun.inputs, MonitoringRun.parameter_version).where(
+                MonitoringRun.month == month
+            )
+        ).all()
+        repeat = any(v == params.version and _same_inputs(i, inputs) for i, v in previous)
+        t2 = time.perf_counter()
+        new = updated = 0
+        if not repeat:
+            new, updated = _upsert(conn, month, warnings, params.version, started)
+        timings["write"] = round(time.perf_counter() - t2, 4)
+        timings["total"] = round(time.perf_counter() - t0, 4)
+        counts = {
+            "by_level": by_level,
+            "by_prefecture": by_pref,
+            "warnings": len(warnings),
+            "scored_households": shot.households,
+            "scored_people": shot.people,
+            "households_with_hits": result.scores.num_rows,
+            "records": {k: v["records"] for k, v in result.counts.items()},
+            "reused": {k: v["reused"] for k, v in result.counts.items()},
+        }
+        run_id = conn.execute(
+            insert(MonitoringRun).returning(MonitoringRun.id),
+            {
+                "month": month,
+                "engine": engine_name,
+                "parameter_version": params.version,
+                "snapshot_hash": shot.sha256,
+                "snapshot_path": str(shot.path),
+                "inputs": inputs,
+                "counts": counts,
+                "unmatched": unmatched,
+                "timings": timings,
+                "warnings_new": new,
+                "warnings_updated": updated,
+                "repeat": repeat,
+                "started_at": started,
+                "finished_at": datetime.now(UTC),
+            },
+        ).scalar_one()
+    if progress:
+        progress("write")
+    return RunSummary(
+        run_id,
+        month,
+        engine_name,
+        repeat,
+        params.version,
+        shot.sha256,
+        by_level,
+        by_pref,
+        unmatched,
+        new,
+        updated,
+        timings,
+    )
+
+
+def explanations(engine: Engine, *, household_id: int, month: str) -> list[dict[str, Any]]:
+    """The explanations of ``household_id`` for ``month`` on its warnings (newest first)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Warning.id, Warning.status, Warning.level, Warning.explanation)
+            .where(Warning.household_id == household_id)
+            .order_by(Warning.id.desc())
+        ).all()
+    return [
+        {
+            "warning_id": r.id,
+            "status": r.status,
+            "warning_level": r.level,
+            "month": month,
+            **r.explanation[month],
+        }
+        for r in rows
+        if month in r.explanation
+    ]
+
+
+def simulate(
+    engine: Engine,
+    *,
+    month: str,
+    current: ParameterSet,
+    proposed: ParameterSet,
+    lake: Path,
+    engine_name: str = "duckdb",
+) -> dict[str, Any]:
+    """Level counts under both parameter sets and the households whose level would change."""
+    from safetynet.monitoring.params import scoring_params
+
+    cur_p, new_p = scoring_params(current, month), scoring_params(proposed, month)
+    shot = snap.freeze(engine, month=month, priority=cur_p.priority, lake=lake)
+    partitions = feed_partitions(lake, month)
+    levels = {}
+    for tag, p in (("current", cur_p), ("proposed", new_p)):
+        res = score(params=p, shot=shot, partitions=partitions, engine_name=engine_name)
+        levels[tag] = {r["household_id"]: (r["level"], r["score"]) for r in res.scores.to_pylist()}
+    counts = {
+        tag: {lv: sum(1 for v in d.values() if v[0] == lv) for lv in LEVELS}
+        for tag, d in levels.items()
+    }
+    changed = [
+        {
+            "household_id": hh,
+            "from": levels["current"].get(hh, (None, 0))[0],
+            "to": levels["proposed"].get(hh, (None, 0))[0],
+            "score_from": levels["current"].get(hh, (None, 0))[1],
+            "score_to": levels["proposed"].get(hh, (None, 0))[1],
+        }
+        for hh in sorted(set(levels["current"]) | set(levels["proposed"]))
+        if levels["current"].get(hh, (None, 0))[0] != levels["proposed"].get(hh, (None, 0))[0]
+    ]
+    return {
+        "month": month,
+        "current_version": cur_p.version,
+        "proposed_version": new_p.version,
+        "counts": counts,
+        "changed": changed,
+    }

@@ -1,0 +1,132 @@
+"""Scoring core on Parquet fixtures: DuckDB/Spark parity and the explanation arithmetic."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from safetynet.monitoring.engine import USED_SCHEMA, make_backend, score_month
+from safetynet.monitoring.explain import explain_household, score_of
+from safetynet.monitoring.params import DEFAULT_PRIORITY, scoring_params
+from tests.unit.monitoring.conftest import write_feed
+
+
+def _province(root: Path, seed: int = 7) -> tuple[Path, dict[str, list[Path]], pa.Table]:
+    rnd = random.Random(seed)
+    rows = []
+    for hh in range(1, 301):
+        cats = [rnd.choice([*DEFAULT_PRIORITY, None]) for _ in range(rnd.randint(1, 4))]
+        if all(c is None for c in cats):
+            cats[0] = "dibao"
+        ident = min((c for c in cats if c), key=DEFAULT_PRIORITY.index)
+        for i, c in enumerate(cats):
+            rows.append(
+                {
+                    "household_id": hh,
+                    "township_code": f"62{hh % 14 + 1:02d}02900",
+                    "resident_id": f"R{hh:05d}{i}",
+                    "person_id": len(rows) + 1,
+                    "category": c,
+                    "identity": ident,
+                }
+            )
+    root.mkdir(parents=True, exist_ok=True)
+    people = root / "people.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), people)
+    ids = [r["resident_id"] for r in rows] + [f"OUT{i}" for i in range(40)]
+    month, parts = "2024-03", {}
+    gens = {
+        "hospital": lambda: {"oop": f"{rnd.randint(0, 40000)}.{rnd.randint(0, 99):02d}"},
+        "disease": lambda: {"major_disease": rnd.random() < 0.3},
+        "university": lambda: {"level": rnd.choice(["undergraduate", "college", "secondary"])},
+        "disability": lambda: {"grade": rnd.randint(1, 4)},
+        "unemployment": dict,
+        "relapse": lambda: {"subtype": rnd.choice(["edge_prone", "sudden_hardship"])},
+        "death": dict,
+    }
+    home = {r["resident_id"]: r["household_id"] for r in rows}
+    used_rows = []
+    for source, gen in gens.items():
+        recs = [
+            {"record_id": f"{source[:2]}{i}", "resident_id": rnd.choice(ids), **gen()}
+            for i in range(rnd.randint(20, 80))
+        ]
+        parts[source] = [write_feed(root, source, month, recs)]
+        used_rows += [
+            {"household_id": home[r["resident_id"]], "source": source, "record_id": r["record_id"]}
+            for r in recs[:5]
+            if r["resident_id"] in home
+        ]
+    used = pa.Table.from_pylist(used_rows, schema=USED_SCHEMA)
+    return people, parts, used
+
+
+def _score(engine: str, root: Path):
+    people, parts, used = _province(root)
+    from safetynet.monitoring.params import default_monitoring_parameters
+
+    params = scoring_params(default_monitoring_parameters(), "2024-03")
+    backend = make_backend(engine)
+    try:
+        res = score_month(backend, people=people, partitions=parts, used=used, params=params)
+    finally:
+        backend.close()
+    key = ("household_id",)
+    scores = sorted(res.scores.to_pylist(), key=lambda r: tuple(r[k] for k in key))
+    evidence = sorted(res.evidence.to_pylist(), key=lambda r: (r["household_id"], r["record_id"]))
+    return scores, evidence, res.counts
+
+
+def test_duckdb_scores_are_consistent(tmp_path):
+    scores, evidence, counts = _score("duckdb", tmp_path)
+    assert any(s["level"] for s in scores) and counts["hospital"]["unmatched"] > 0
+    assert counts["hospital"]["reused"] > 0
+    used = {(u["household_id"], u["record_id"]) for u in _province(tmp_path / "u")[2].to_pylist()}
+    assert used and used.isdisjoint({(e["household_id"], e["record_id"]) for e in evidence})
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_duckdb_and_spark_give_identical_warnings(tmp_path):
+    if shutil.which("java") is None:
+        pytest.skip("Spark parity needs Java (java not on PATH)")
+    pytest.importorskip("pyspark", reason="Spark parity needs PySpark (extra 'spark')")
+    duck = _score("duckdb", tmp_path / "d")
+    spark = _score("spark", tmp_path / "s")
+    assert duck == spark
+
+
+hit = st.fixed_dictionaries(
+    {
+        "indicator": st.sampled_from(["hospital", "disease", "university", "death"]),
+        "record_id": st.text("abc123", min_size=1, max_size=4),
+        "resident_id": st.sampled_from(["A", "B", "C"]),
+        "mkey": st.none(),
+        "amount": st.decimals(0, 50000, places=2),
+        "weight": st.integers(0, 100_000),
+        "modifier": st.integers(0, 3000),
+    }
+)
+
+
+@given(st.lists(hit, min_size=1, max_size=6), st.integers(500, 2000), st.integers(0, 20000))
+def test_explanation_adds_up_to_the_integer_score(hits, factor, bonus):
+    e = explain_household(
+        hits,
+        identity="dibao",
+        factor=factor,
+        bonus=bonus,
+        thresholds={"blue": 30, "yellow": 45, "orange": 65, "red": 90},
+    )
+    n = len({h["indicator"] for h in hits})
+    assert e["score"] == score_of([h["weight"] * h["modifier"] for h in hits], n, factor, bonus)
+    assert sum(Decimal(h["points"]) for h in e["hits"]) == Decimal(e["base"])
+    assert Decimal(e["weighted"]) == Decimal(e["factor"]) * Decimal(e["base"])

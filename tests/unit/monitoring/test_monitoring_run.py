@@ -1,0 +1,163 @@
+"""Monthly runs against the real migrated tables (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from safetynet.cli.main import app
+from safetynet.monitoring import service
+from safetynet.monitoring.models import MonitoringRun, Warning, WarningEvidence
+from tests.unit.monitoring.conftest import EXAMPLE, HERE, example_feeds, write_feed
+
+EXPECTED_LINES = [
+    "住院 hospital · A00000000000000001 · 个人自付 12000.00 元: 30 × 1.5 = 45",
+    "高考录取 university · A00000000000000002 · undergraduate: 15 × 1 = 15",
+    "身份系数 低保边缘人口 dibao_edge: 1.5 × 60 = 90",
+    "叠加加分 overlap bonus: 10 × (2 − 1) = 10",
+    "得分 score: 90 + 10 = 100 → 红色 red (≥ 90)",
+]
+
+
+def _run(engine, lake, params, month="2024-01"):
+    return service.run_month(engine, month=month, parameters=params, lake=lake)
+
+
+def _warnings(engine):
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(Warning).order_by(Warning.id))]
+
+
+def _count(engine, model):
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_worked_example_exactly(engine, registry, lake, example_params):
+    registry(EXAMPLE)
+    example_feeds(lake)
+    s = _run(engine, lake, example_params)
+    assert s.by_level == {"blue": 0, "yellow": 0, "orange": 0, "red": 1}
+    assert s.unmatched["hospital"] == 1 and s.unmatched["university"] == 0
+    (w,) = _warnings(engine)
+    assert (w["household_id"], w["score"], w["level"], w["status"]) == (1, 100, "red", "open")
+    e = w["explanation"]["2024-01"]
+    assert e["lines"] == EXPECTED_LINES
+    assert (e["factor"], e["base"], e["bonus_points"], e["score"]) == ("1.5", "60", "10", 100)
+    assert _count(engine, WarningEvidence) == 2
+    assert s.by_prefecture == {"6201": {"blue": 0, "yellow": 0, "orange": 0, "red": 1}}
+
+
+def test_same_month_twice_is_a_repeat(engine, registry, lake, example_params):
+    registry(EXAMPLE)
+    example_feeds(lake)
+    first = _run(engine, lake, example_params)
+    before = _warnings(engine)
+    second = _run(engine, lake, example_params)
+    assert (first.repeat, second.repeat) == (False, True)
+    assert second.by_level == first.by_level and second.warnings_new == 0
+    assert _warnings(engine) == before
+    assert _count(engine, WarningEvidence) == 2 and _count(engine, MonitoringRun) == 2
+
+
+def test_evidence_never_counted_twice_and_level_never_lowered(
+    engine, registry, lake, example_params
+):
+    registry(EXAMPLE)
+    example_feeds(lake)
+    _run(engine, lake, example_params)
+    # February: the hospital re-sends ZY1 (already evidence) and A has a new, cheaper stay.
+    write_feed(
+        lake,
+        "hospital",
+        "2024-02",
+        [
+            {"record_id": "ZY1", "resident_id": "A00000000000000001", "oop": "12000.00"},
+            {"record_id": "ZY9", "resident_id": "A00000000000000001", "oop": "6000.00"},
+        ],
+    )
+    feb = _run(engine, lake, example_params, "2024-02")
+    (w,) = _warnings(engine)
+    assert feb.warnings_new == 0 and feb.warnings_updated == 1
+    e = w["explanation"]["2024-02"]
+    assert [h["record_id"] for h in e["hits"]] == ["ZY9"]
+    assert (e["score"], e["level"]) == (45, "blue")  # 1.5 × 30 × 1.0
+    assert (w["level"], w["score"], w["last_month"], w["first_month"]) == (
+        "red",
+        45,
+        "2024-02",
+        "2024-01",
+    )
+    with engine.connect() as conn:
+        n_zy1 = conn.execute(
+            select(func.count()).where(WarningEvidence.record_id == "ZY1")
+        ).scalar_one()
+    assert n_zy1 == 1
+
+
+def test_crash_mid_run_leaves_database_as_it_was(
+    engine, registry, lake, example_params, monkeypatch
+):
+    registry(EXAMPLE)
+    example_feeds(lake)
+
+    def boom(_e):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(service, "_points", boom)  # fails after warnings are inserted
+    with pytest.raises(RuntimeError):
+        _run(engine, lake, example_params)
+    assert _count(engine, Warning) == 0 and _count(engine, MonitoringRun) == 0
+
+
+def test_cli_run_explain_runs_simulate(use_db, engine, registry, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    registry(EXAMPLE)
+    example_feeds(home / "lake")
+    override = HERE / "worked_example" / "monitoring.yaml"
+    monkeypatch.setattr(
+        "safetynet.cli.monitor._params",
+        lambda file=None: __import__(
+            "safetynet.monitoring.params", fromlist=["x"]
+        ).load_monitoring_parameters(file or override),
+    )
+    runner = CliRunner()
+    out = runner.invoke(app, ["monitor", "run", "--month", "2024-01", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["by_level"]["red"] == 1
+    out = runner.invoke(app, ["monitor", "explain", "1", "--month", "2024-01", "--json"])
+    assert out.exit_code == 0, out.output
+    (e,) = json.loads(out.stdout)
+    total = float(e["weighted"]) + float(e["bonus_points"])
+    assert round(total) == e["score"] == 100
+    assert sum(float(h["points"]) for h in e["hits"]) == float(e["base"])
+    out = runner.invoke(app, ["monitor", "runs", "--json"])
+    assert json.loads(out.stdout)[0]["month"] == "2024-01"
+    # one weight changed: hospital 30 → 60 lifts household 2 (800 yuan: 0.5 × 60 = 30) to blue
+    what_if = tmp_path / "what-if.yaml"
+    what_if.write_text(
+        "weights:\n  hospital: {unit: points, reference: test, values: {2024-01-01: 60}}\n",
+        encoding="utf-8",
+    )
+    out = runner.invoke(
+        app, ["monitor", "simulate", "--params", str(what_if), "--month", "2024-01", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    sim = json.loads(out.stdout)
+    assert sim["changed"] == [
+        {"household_id": 2, "from": None, "to": "blue", "score_from": 15, "score_to": 30}
+    ]
+    assert sim["counts"]["proposed"]["blue"] == sim["counts"]["current"]["blue"] + 1
+    assert _count(engine, MonitoringRun) == 1  # simulate wrote nothing
+    out = runner.invoke(app, ["monitor", "explain", "2", "--month", "2024-01"])
+    assert out.exit_code != 0
+    bad = runner.invoke(app, ["monitor", "run", "--month", "2024-13"])
+    assert bad.exit_code != 0
+
+
+def test_paths_are_not_leaking(lake: Path):
+    assert not lake.exists()
