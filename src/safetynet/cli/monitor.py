@@ -173,10 +173,9 @@ def simulate(
 def runs(limit: int = typer.Option(20, "--limit"), json: bool = JsonOpt) -> None:
     """历次运行 / recent monitoring runs."""
     from sqlalchemy import select
+    from sqlalchemy.orm import Session
 
     from safetynet.monitoring.models import MonitoringRun
-
-    from sqlalchemy.orm import Session
 
     with Session(open_engine(migrate=True)) as session:
         rows = session.scalars(

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.unit.monitoring.conftest import EXAMPLE, HERE, example_feeds, write_feed
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
 from safetynet.monitoring import service
 from safetynet.monitoring.models import MonitoringRun, Warning, WarningEvidence
-from tests.unit.monitoring.conftest import EXAMPLE, HERE, example_feeds, write_feed
 
 EXPECTED_LINES = [
     "住院 hospital · A00000000000000001 · 个人自付 12000.00 元: 30 × 1.5 = 45",
