@@ -75,13 +75,13 @@ def _query(priority: tuple[str, ...], start: date, end: date) -> str:
     ranks = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(priority))
     cats = ", ".join(f"'{c}'" for c in priority)
     return f"""
-WITH act AS (
+WITH act AS MATERIALIZED (
   SELECT m.person_id, MIN(CASE m.category {ranks} END) AS rnk
   FROM membership m
   WHERE m.category IN ({cats}) AND m.valid_from <= '{end.isoformat()}'
     AND (m.valid_to IS NULL OR m.valid_to >= '{start.isoformat()}')
   GROUP BY m.person_id
-), hh AS (
+), hh AS MATERIALIZED (
   SELECT DISTINCT p.household_id FROM person p JOIN act a ON a.person_id = p.id
 )
 SELECT p.household_id, h.township_code, p.resident_id, p.id, a.rnk
