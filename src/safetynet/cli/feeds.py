@@ -1,0 +1,260 @@
+"""``safetynet feeds``: ingest monthly department files, inspect the log and the quarantine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json
+
+__all__ = ["app", "demo_step"]
+
+app = typer.Typer(
+    help="部门月度数据 / monthly department feeds: ingest, quarantine, lake.", no_args_is_help=True
+)
+
+SourceOpt = typer.Option(..., "--source", "-s", help="数据来源 / source (hospital, disease, …).")
+ActorOpt = typer.Option(None, "--actor", help="操作人 / who runs the ingest (default: OS user).")
+
+
+def _spec(source: str) -> Any:
+    from safetynet.feeds.specs import get_spec
+
+    try:
+        return get_spec(source)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    )
+
+
+def _ingest_one(
+    engine: Any, source: str, month: str, file: Path, actor: str | None, quiet: bool
+) -> Any:
+    from safetynet.feeds.service import ingest_file
+
+    with _progress(quiet) as bar:
+        task = bar.add_task(f"导入 / ingest {source} {month}", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        return ingest_file(
+            engine=engine, source=source, month=month, path=file, actor=actor, on_progress=tick
+        )
+
+
+def _summary(r: Any) -> None:
+    if r.repeat:
+        console.print(
+            f"[yellow]↺[/] {r.source} {r.month}: 文件与已导入的相同，未做更改 / same file as the "
+            f"current partition — nothing changed (logged as repeat #{r.id})"
+        )
+        return
+    console.print(
+        f"[green]✓[/] {r.source} {r.month} ← {r.file_name} ({r.file_format}"
+        f"{', ' + r.encoding if r.encoding else ''}): 读取 read {r.rows_read:,} = "
+        f"接收 accepted {r.rows_accepted:,} + 隔离 quarantined {r.rows_quarantined:,}"
+        f"{f'; 空行 blank lines skipped {r.blank_lines:,}' if r.blank_lines else ''}",
+        highlight=False,
+    )
+    if r.extra_columns:
+        console.print(
+            f"  忽略的列 / ignored columns: {', '.join(r.extra_columns)}", highlight=False
+        )
+
+
+@app.command("ingest")
+def ingest(
+    file: Path = typer.Argument(
+        ..., help="部门文件 / the department file (.csv, .xlsx, .parquet)."
+    ),
+    source: str = SourceOpt,
+    month: str = typer.Option(..., "--month", "-m", help="报送月份 / reporting month YYYY-MM."),
+    actor: str | None = ActorOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Validate one file and make it the (source, month) lake partition; bad rows are quarantined."""
+    from safetynet.feeds.specs import FeedRefused
+
+    _spec(source)
+    engine = open_engine(migrate=True)
+    try:
+        result = _ingest_one(engine, source, month, file, actor, as_json)
+    except FeedRefused as exc:
+        fail(f"文件被拒绝，未做任何更改 / file refused, nothing changed: {exc}")
+    if as_json:
+        print_json(result.as_json())
+    else:
+        _summary(result)
+
+
+@app.command("ingest-dir")
+def ingest_dir(
+    directory: Path = typer.Argument(..., help="月份目录 / a month folder, e.g. feeds/2024-03."),
+    month: str | None = typer.Option(
+        None, "--month", "-m", help="默认取目录名 / default: folder name."
+    ),
+    actor: str | None = ActorOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Ingest every ``<source>.<csv|xlsx|parquet>`` file of a month folder named ``YYYY-MM``."""
+    results, problems = _ingest_dir(directory, month, actor, as_json)
+    if as_json:
+        print_json({"results": [r.as_json() for r in results], "problems": problems})
+    if problems:
+        if not as_json:
+            for p in problems:
+                console.print(f"[red]✗[/] {p}", highlight=False)
+        raise typer.Exit(1)
+
+
+def _ingest_dir(
+    directory: Path, month: str | None, actor: str | None, quiet: bool
+) -> tuple[list[Any], list[str]]:
+    from safetynet.feeds.service import check_month, find_month_files
+    from safetynet.feeds.specs import FeedRefused
+
+    if not directory.is_dir():
+        fail(f"目录不存在 / no such folder: {directory}")
+    month = month or directory.name
+    try:
+        check_month(month)
+    except FeedRefused as exc:
+        fail(f"{exc} (目录名应为 YYYY-MM 或使用 --month / name the folder YYYY-MM or pass --month)")
+    files, problems = find_month_files(directory)
+    if not files and not problems:
+        fail(f"目录中没有数据文件 / no feed files in {directory}")
+    engine = open_engine(migrate=True)
+    results = []
+    for source, path in files.items():
+        try:
+            result = _ingest_one(engine, source, month, path, actor, quiet)
+        except FeedRefused as exc:
+            problems.append(f"{path.name}: 文件被拒绝 / refused: {exc}")
+            continue
+        results.append(result)
+        if not quiet:
+            _summary(result)
+    return results, problems
+
+
+@app.command("list")
+def list_(
+    source: str | None = typer.Option(None, "--source", "-s"),
+    month: str | None = typer.Option(None, "--month", "-m"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """The ingest log, newest first (file hash, counts, repeat flag, who and when)."""
+    from safetynet.feeds.service import list_ingests
+
+    rows = list_ingests(engine=open_engine(migrate=True), source=source, month=month)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("#", "来源 source", "月份 month", "文件 file", "读取 read", "接收 ok",
+                  "隔离 quar.", "重复 repeat", "操作人 actor", "时间 finished", "SHA-256")  # fmt: skip
+    for r in rows:
+        table.add_row(
+            str(r["id"]), r["source"], r["month"], r["file_name"], f"{r['rows_read']:,}",
+            f"{r['rows_accepted']:,}", f"{r['rows_quarantined']:,}", "是" if r["repeat"] else "",
+            r["actor"], f"{r['finished_at']:%Y-%m-%d %H:%M}", r["file_sha256"][:12],
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("rejects")
+def rejects(
+    source: str = SourceOpt,
+    month: str = typer.Option(..., "--month", "-m"),
+    xlsx: Path | None = typer.Option(None, "--xlsx", help="导出Excel / write an XLSX workbook."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """The quarantine of a (source, month) partition: row, field, value, reason."""
+    from safetynet.feeds.export import write_rejects_xlsx
+    from safetynet.feeds.service import current_rejects
+
+    spec = _spec(source)
+    rows = current_rejects(engine=open_engine(migrate=True), source=source, month=month)
+    if xlsx is not None:
+        n = write_rejects_xlsx(rows, spec, xlsx)
+        if not as_json:
+            console.print(f"[green]✓[/] {n:,} 条隔离记录已导出 / quarantine rows written to {xlsx}")
+    if as_json:
+        print_json(rows)
+    elif xlsx is None:
+        table = Table("行号 row", "记录 record", "字段 field", "值 value", "原因 reason")
+        for r in rows[:200]:
+            table.add_row(str(r["row_number"]), r["record_id"] or "", r["field"], r["value"] or "",
+                          f"{r['reason_zh']} / {r['reason_en']}")  # fmt: skip
+        console.print(table)
+        if len(rows) > 200:
+            console.print(f"… {len(rows) - 200:,} more; use --xlsx or --json")
+
+
+@app.command("template")
+def template(
+    source: str = SourceOpt,
+    out: Path = typer.Option(..., "--out", "-o", help="FILE.csv 或 FILE.xlsx"),
+) -> None:
+    """Write the empty file a department fills in (Chinese headings)."""
+    from safetynet.feeds.export import write_template
+
+    spec = _spec(source)
+    try:
+        write_template(spec, out)
+    except ValueError as exc:
+        fail(str(exc))
+    console.print(f"[green]✓[/] 模板 / template: {out}")
+
+
+@app.command("spec")
+def spec(source: str = SourceOpt, as_json: bool = JsonOpt) -> None:
+    """The feed's fields: Chinese heading, type, required, allowed codes."""
+    s = _spec(source)
+    if as_json:
+        print_json(s.as_json())
+        return
+    console.print(f"{s.title_zh} / {s.title_en} — {s.department_zh} / {s.department_en}")
+    table = Table("列名 heading", "字段 field", "类型 type", "必填 req.", "可填值 allowed")
+    for f in s.fields:
+        allowed = "、".join(f"{k}={v}" for k, v in f.codes.items() if k != v and k != v.upper())
+        table.add_row(f.heading, f.name, f.kind, "是" if f.required else "", allowed)
+    console.print(table)
+    console.print(f"记录编号 record ID: {s.record_id} · 事件日期 event date: {s.event_date}")
+
+
+def demo_step(synth_dir: Path) -> None:
+    """Ingest every month folder under ``<synth_dir>/feeds/`` (for ``safetynet demo``)."""
+    root = Path(synth_dir) / "feeds"
+    months = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    if not months:
+        console.print(f"[yellow]![/] 没有部门数据 / no feed folders under {root}")
+        return
+    total = accepted = quarantined = 0
+    for folder in months:
+        results, problems = _ingest_dir(folder, None, "demo", True)
+        for r in results:
+            total += r.rows_read
+            accepted += r.rows_accepted
+            quarantined += r.rows_quarantined
+        for p in problems:
+            console.print(f"[red]✗[/] {folder.name} {p}", highlight=False)
+    console.print(
+        f"[green]✓[/] 部门数据 / feeds: {len(months)} 个月 months, 读取 read {total:,} = "
+        f"接收 accepted {accepted:,} + 隔离 quarantined {quarantined:,}"
+    )
