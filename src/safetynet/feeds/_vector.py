@@ -46,13 +46,45 @@ AMOUNT_ERRORS = (
 
 
 def as_strings(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """A plain string array, trimmed of surrounding whitespace; empty strings become null."""
+    """A plain string array, trimmed of surrounding whitespace; empty strings become null.
+
+    >>> as_strings(pa.array([" a ", "b", "", "\u3000", None])).to_pylist()
+    ['a', 'b', None, None, None]
+    >>> as_strings(pa.array(["12", ""])).to_pylist()
+    ['12', None]
+    """
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if pa.types.is_large_string(arr.type) or not pa.types.is_string(arr.type):
         arr = arr.cast(pa.string())
-    trimmed = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    first, last, empty = _edges(arr)
+    # Trim only when some value may start or end with whitespace (ASCII space or any non-ASCII
+    # byte, e.g. U+3000); plain ASCII columns such as IDs, dates and amounts skip the pass.
+    if (_EDGE_WS[first] | (first >= 0x80)).any() or (_EDGE_WS[last] | (last >= 0x80)).any():
+        arr = pc.utf8_trim_whitespace(arr)
+        empty = np.asarray(pc.fill_null(pc.equal(arr, ""), False))
+    if empty.any():
+        arr = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), arr)
+    return arr
+
+
+_EDGE_WS = np.zeros(256, dtype=bool)
+_EDGE_WS[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+
+
+def _edges(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First and last byte of each non-empty value, and which values are empty strings."""
+    n = len(arr)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    lengths = np.diff(offsets)
+    valid = np.asarray(pc.is_valid(arr)) if arr.null_count else np.ones(n, dtype=bool)
+    full = (lengths > 0) & valid
+    if bufs[2] is None or not full.any():
+        nothing = np.zeros(0, dtype=np.uint8)
+        return nothing, nothing, (lengths == 0) & valid
+    data = np.frombuffer(bufs[2], dtype=np.uint8)
+    return data[offsets[:-1][full]], data[offsets[1:][full] - 1], (lengths == 0) & valid
 
 
 def present_mask(arr: pa.Array) -> np.ndarray:
