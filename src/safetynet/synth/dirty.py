@@ -98,14 +98,17 @@ def inject(
     free = np.ones(n, dtype=bool)
     kind_of = np.full(n, -1, dtype=np.int8)
     chosen: dict[str, np.ndarray] = {}
-    for kind, count in zip(kinds, counts, strict=True):
+    carry = 0  # rows a kind could not take (e.g. no one born in the 1900s) go to the next kind
+    for kind, planned in zip(kinds, counts, strict=True):
+        count = int(planned) + carry
         ok = free.copy()
         if kind == "id15":
             ok &= (birth_year >= 1900) & (birth_year <= 1999)
         elif kind == "lower_x":
             ok &= id_matrix[:, 17] == ord("X")
         pool = np.flatnonzero(ok)
-        rows = np.sort(rng.choice(pool, size=min(int(count), len(pool)), replace=False))
+        rows = np.sort(rng.choice(pool, size=min(count, len(pool)), replace=False))
+        carry = count - len(rows)
         chosen[kind] = rows
         free[rows] = False
         kind_of[rows] = KINDS.index(kind)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from safetynet.cli.main import app
+from safetynet.cli.synth import DEMO_PARAMS, demo_step
+from safetynet.regions.models import Region
+
+runner = CliRunner()
+
+
+def test_synth_command_json(tmp_path: Path) -> None:
+    out = tmp_path / "p"
+    result = runner.invoke(
+        app, ["synth", "--scale", "0.001", "--months", "1", "--out", str(out), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["registry"]["monitored"] == 4288
+    assert (out / "registry.csv").exists() and (
+        out / "feeds" / "2024-01" / "hospital.parquet"
+    ).exists()
+
+
+def test_synth_refuses_bad_month(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["synth", "--scale", "0.001", "--start", "2024-13", "--out", str(tmp_path)]
+    )
+    assert result.exit_code != 0
+    assert "YYYY-MM" in result.output
+
+
+def test_demo_step_skips_an_existing_build(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text(json.dumps({"params": DEMO_PARAMS}), "utf-8")
+    assert demo_step(tmp_path) == tmp_path
+    assert not (tmp_path / "registry.csv").exists()
+
+
+def test_townships_from_db(engine: Engine, use_db: str, tmp_path: Path) -> None:
+    rows = [
+        {"code": "62", "name": "甘肃省", "level": 2, "parent_code": None},
+        {"code": "6201", "name": "兰州市", "level": 4, "parent_code": "62"},
+        {"code": "620102", "name": "城关区", "level": 6, "parent_code": "6201"},
+        {"code": "620102001", "name": "酒泉路街道", "level": 9, "parent_code": "620102"},
+        {"code": "620102002", "name": "张掖路街道", "level": 9, "parent_code": "620102"},
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(Region), [r | {"source": "import:test"} for r in rows])
+    out = tmp_path / "p"
+    result = runner.invoke(
+        app,
+        [
+            "synth",
+            "--scale",
+            "0.001",
+            "--months",
+            "1",
+            "--out",
+            str(out),
+            "--townships-from-db",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with (out / "registry.csv").open(encoding="utf-8") as fh:
+        reg = list(csv.DictReader(fh))
+    lanzhou = {r["乡镇代码"] for r in reg if r["乡镇代码"].startswith("620102")}
+    assert lanzhou and lanzhou <= {"620102001", "620102002"}
+    assert all(not r["村社区代码"] for r in reg if r["乡镇代码"].startswith("620102"))
+    other = {r["乡镇代码"][6] for r in reg if not r["乡镇代码"].startswith("620102")}
+    assert other == {"9"}
