@@ -73,18 +73,23 @@ _EDGE_WS[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
 
 
 def _edges(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """First and last byte of each non-empty value, and which values are empty strings."""
+    """First and last byte of every value, and which values are empty strings.
+
+    For empty or null values the bytes belong to a neighbour: at worst a needless trim.
+    """
     n = len(arr)
     bufs = arr.buffers()
     offsets = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
     lengths = np.diff(offsets)
-    valid = np.asarray(pc.is_valid(arr)) if arr.null_count else np.ones(n, dtype=bool)
-    full = (lengths > 0) & valid
-    if bufs[2] is None or not full.any():
+    empty = lengths == 0
+    if arr.null_count and empty.any():
+        empty &= np.asarray(pc.is_valid(arr))
+    if bufs[2] is None or not n or offsets[-1] == offsets[0]:
         nothing = np.zeros(0, dtype=np.uint8)
-        return nothing, nothing, (lengths == 0) & valid
+        return nothing, nothing, empty
     data = np.frombuffer(bufs[2], dtype=np.uint8)
-    return data[offsets[:-1][full]], data[offsets[1:][full] - 1], (lengths == 0) & valid
+    top = len(data) - 1
+    return data[np.minimum(offsets[:-1], top)], data[np.clip(offsets[1:] - 1, 0, top)], empty
 
 
 def present_mask(arr: pa.Array) -> np.ndarray:
