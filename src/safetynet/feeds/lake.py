@@ -70,18 +70,18 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def recover(source_dir: Path) -> None:
-    """Tidy a source folder after a crash: restore a saved partition, drop unfinished ones."""
-    if not source_dir.is_dir():
+def recover(partition: Path) -> None:
+    """Tidy after a crash of an ingest of this partition: restore a partition saved by the
+    two-rename fallback, delete unfinished temporary directories (other months untouched)."""
+    parent = partition.parent
+    if not parent.is_dir():
         return
-    for old in source_dir.glob(".old-month=*"):
-        name = old.name.removeprefix(".old-").rsplit("-", 1)[0]
-        target = source_dir / name
-        if not target.exists():
-            old.rename(target)
+    for old in parent.glob(f".old-{partition.name}-*"):
+        if not partition.exists():
+            old.rename(partition)
         else:
             shutil.rmtree(old, ignore_errors=True)
-    for tmp in source_dir.glob(".tmp-month=*"):
+    for tmp in parent.glob(f".tmp-{partition.name}-*"):
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -163,7 +163,7 @@ def ingest_file(
     settings = settings or get_settings()
     actor = actor or default_actor()
     partition = settings.feed_partition(source, month)
-    recover(partition.parent)
+    recover(partition)
     if not path.is_file():
         raise FeedRefused(f"文件不存在 / file not found: {path}")
     size = path.stat().st_size
