@@ -122,6 +122,42 @@ class Bulk:
             total += batch.num_rows
         return total
 
+    def suspend_indexes(self, tables: Sequence[str]) -> list[str]:
+        """Drop secondary indexes (and, on PostgreSQL, foreign keys) of ``tables`` for a bulk
+        load; return the statements that rebuild them (run them before commit)."""
+        rebuild: list[str] = []
+        if self.pg:
+            names = list(tables)
+            fks = self.execute(
+                "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+                "FROM pg_constraint c WHERE c.contype = 'f' "
+                "AND c.conrelid::regclass::text = ANY(?)",
+                (names,),
+            ).fetchall()
+            for table, name, _definition in fks:
+                self.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            idx = self.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename = ANY(?) AND indexname NOT LIKE 'pk\\_%%'",
+                (names,),
+            ).fetchall()
+            for name, definition in idx:
+                self.execute(f'DROP INDEX "{name}"')
+                rebuild.append(definition)
+            self.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            rebuild += [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d in fks]
+            return rebuild
+        marks = ", ".join("?" for _ in tables)
+        idx = self.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks})",
+            tuple(tables),
+        ).fetchall()
+        for name, definition in idx:
+            self.execute(f'DROP INDEX "{name}"')
+            rebuild.append(definition)
+        return rebuild
+
     def fix_sequences(self, tables: Sequence[str]) -> None:
         """After inserts with explicit ids, move PostgreSQL sequences past the highest id."""
         if not self.pg:

@@ -38,6 +38,10 @@ __all__ = ["ImportRefused", "file_sha256", "import_file"]
 
 Progress = Callable[[str], None]
 
+#: New persons from which a load rebuilds indexes (and PostgreSQL foreign keys) afterwards
+#: instead of maintaining them row by row (only when the registry grows at least twofold).
+BULK_REBUILD_ROWS = 200_000
+
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -155,7 +159,10 @@ def _parse(duck: Any, staged: Path) -> None:
           {t["moved_on"]} AS moved_raw, {_date("s.moved_on")} AS moved_on
         FROM stage s
         WHERE coalesce({", ".join(t.values())}) IS NOT NULL)
-        SELECT p.*, {row_error_sql()} AS err, NULL::VARCHAR AS detail FROM p
+        SELECT p.row_number, p.rid, p.birth_date, p.sex, p.name, p.head, p.relation,
+          p.township, p.village, p.urban, p.address, p.category, p.valid_from, p.valid_to,
+          p.source, p.dibao_class, p.orphan, p.disability_type, p.disability_grade, p.relapsed,
+          p.mg, p.moved_on, {row_error_sql()} AS err, NULL::VARCHAR AS detail FROM p
         """
     )
 
@@ -342,10 +349,17 @@ def _write(bulk: Bulk, import_id: int) -> dict[str, int]:
     duck = bulk.duck
     d = "strftime({}, '%Y-%m-%d')"
     out = {}
+    new, old = duck.execute(
+        "SELECT count(*) FILTER (WHERE old_id IS NULL), (SELECT count(*) FROM dbp) FROM pp"
+    ).fetchall()[0]
+    rebuild: list[str] = []
+    if new >= max(BULK_REBUILD_ROWS, old):
+        rebuild = bulk.suspend_indexes(["household", "person", "household_move", "membership"])
     out["households_added"] = bulk.insert(
         "household",
         ["id", "head_resident_id", "township_code", "village_code", "urban", "address"],
-        "SELECT id, head, township, village, urban::INT, address FROM hh WHERE old_id IS NULL",
+        "SELECT id, head, township, village, urban::INT, address FROM hh WHERE old_id IS NULL "
+        "ORDER BY id",
     )
     out["households_updated"] = bulk.update(
         "household",
@@ -356,7 +370,7 @@ def _write(bulk: Bulk, import_id: int) -> dict[str, int]:
         "person",
         ["id", "resident_id", "name", "sex", "birth_date", "household_id", "relation"],
         f"SELECT id, rid, name, sex, {d.format('birth_date')}, hid, relation FROM pp "
-        "WHERE old_id IS NULL",
+        "WHERE old_id IS NULL ORDER BY id",
     )
     out["persons_updated"] = bulk.update(
         "person",
@@ -381,12 +395,14 @@ def _write(bulk: Bulk, import_id: int) -> dict[str, int]:
         "membership",
         ["id", "person_id", "category", "valid_from", *mcols],
         f"SELECT id, person_id, category, {d.format('valid_from')}, {msel} FROM mm "
-        "WHERE old_id IS NULL",
+        "WHERE old_id IS NULL ORDER BY id",
     )
     out["memberships_updated"] = bulk.update(
         "membership", mcols, f"SELECT id, {msel} FROM mm WHERE changed"
     )
     bulk.fix_sequences(["household", "person", "membership"])
+    for statement in rebuild:
+        bulk.execute(statement)
     reasons = ", ".join(
         "(" + ", ".join("'" + x.replace("'", "''") + "'" for x in (code, *spec)) + ")"
         for code, spec in ERRORS.items()

@@ -200,3 +200,19 @@ def test_template(tmp_path: Path):
         res = runner.invoke(app, ["registry", "template", "--out", str(tmp_path / name)])
         assert res.exit_code == 0
         assert len(open_registry_file(tmp_path / name).columns) == 19
+
+
+def test_bulk_load_rebuilds_indexes_and_keys(regdb, tmp_path, monkeypatch):
+    from sqlalchemy import inspect
+
+    from safetynet.registry import importer
+
+    before = {t: inspect(regdb).get_indexes(t) for t in TABLES}
+    fks = {t: inspect(regdb).get_foreign_keys(t) for t in TABLES}
+    monkeypatch.setattr(importer, "BULK_REBUILD_ROWS", 0)
+    s = import_file(engine=regdb, path=write_csv(tmp_path / "a.csv", acceptance_rows()))
+    assert (s.accepted, s.rejected) == (5, 5)
+    insp = inspect(regdb)
+    key = lambda ix: sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in ix)  # noqa: E731
+    assert {t: key(insp.get_indexes(t)) for t in TABLES} == {t: key(v) for t, v in before.items()}
+    assert {t: len(insp.get_foreign_keys(t)) for t in TABLES} == {t: len(v) for t, v in fks.items()}
