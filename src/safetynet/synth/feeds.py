@@ -37,6 +37,7 @@ __all__ = [
     "draw_with_replacement",
     "feed_table",
     "fen_to_yuan",
+    "weight_key",
     "weights",
 ]
 
@@ -89,12 +90,19 @@ _CAT_FACTORS = {
 }  # fmt: skip
 
 
-def weights(source: str, age: np.ndarray, cat: np.ndarray, rural: np.ndarray) -> np.ndarray:
-    """Relative chance of each person appearing in ``source``."""
-    w = _age_weights(source)[np.clip(age, 0, 100)] * np.array(_CAT_FACTORS[source])[cat]
+def weight_key(age: np.ndarray, cat: np.ndarray, rural: np.ndarray) -> np.ndarray:
+    """One small integer per person combining rural flag, category and age (see weights)."""
+    return ((rural.astype(np.int32) * 11 + cat) * 101 + np.clip(age, 0, 100)).astype(np.int32)
+
+
+def weights(source: str, key: np.ndarray) -> np.ndarray:
+    """Relative chance of each person appearing in ``source`` (``key`` from weight_key)."""
+    table = _age_weights(source)[None, None, :] * np.array(_CAT_FACTORS[source])[None, :, None]
+    table = np.broadcast_to(table, (2, 11, 101)).copy()
     if source == "relapse":
-        w = w * rural * (age >= 18)
-    return np.asarray(w, dtype=np.float64)
+        table[0] = 0.0  # urban people are not poverty-relapse objects
+        table[:, :, :18] = 0.0
+    return np.asarray(table.ravel()[key], dtype=np.float64)
 
 
 def draw_with_replacement(rng: np.random.Generator, cdf: np.ndarray, k: int) -> np.ndarray:
@@ -103,14 +111,20 @@ def draw_with_replacement(rng: np.random.Generator, cdf: np.ndarray, k: int) -> 
 
 
 def draw_unique(rng: np.random.Generator, w: np.ndarray, k: int) -> np.ndarray:
-    """``k`` distinct person indexes with probability ∝ weight (random order)."""
-    keys = np.full(len(w), -np.inf)
-    pos = w > 0
-    keys[pos] = np.log(rng.random(int(pos.sum()))) / w[pos]
-    k = min(k, int(pos.sum()))
-    top = np.argpartition(-keys, k - 1)[:k] if k else np.zeros(0, np.int64)
-    top = np.sort(top)
-    return rng.permutation(top)
+    """``k`` distinct person indexes with probability ∝ weight, in draw order.
+
+    Successive sampling: draw with replacement and keep each person's first draw (the same
+    distribution as weighted sampling without replacement), topping up until ``k`` are found.
+    """
+    cdf = np.cumsum(w)
+    k = min(k, int((w > 0).sum()))
+    found = np.zeros(0, dtype=np.int64)
+    while len(found) < k:
+        more = draw_with_replacement(rng, cdf, int((k - len(found)) * 1.2) + 16)
+        both = np.concatenate([found, more])
+        _, first = np.unique(both, return_index=True)
+        found = both[np.sort(first)]
+    return found[:k]
 
 
 def fen_to_yuan(fen: np.ndarray) -> pa.Array:
@@ -151,6 +165,7 @@ class World:
     n_county: int
     n_pref: int
     pref_of_county: np.ndarray
+    wkey: np.ndarray  # weight_key per person
     hospitals: pa.Array  # 2 per county, 1 per prefecture, 4 provincial
     county_codes: pa.Array
 

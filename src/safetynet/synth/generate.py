@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from safetynet.synth._util import stream
-from safetynet.synth.feeds import World
+from safetynet.synth.feeds import World, weight_key
 from safetynet.synth.geography import (
     Geography,
     Townships,
@@ -148,7 +148,7 @@ def generate(
     world = World(
         county=county, age=age, male=male, cat=cat, rural=rural, birth=birth, slot=slot,
         registry_size=n_reg, n_county=n_county, n_pref=len(geo.prefecture_codes),
-        pref_of_county=pref_of_county, hospitals=pa.array(hospitals),
+        pref_of_county=pref_of_county, wkey=weight_key(age, cat, rural), hospitals=pa.array(hospitals),
         county_codes=pa.array(geo.county_codes),
     )  # fmt: skip
 

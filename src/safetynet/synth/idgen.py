@@ -16,6 +16,8 @@ True
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pyarrow as pa
 
@@ -25,6 +27,7 @@ __all__ = [
     "SLOTS",
     "assign_slots",
     "birth_ymd",
+    "birth_year",
     "build_id_matrix",
     "build_ids",
     "county_code_matrix",
@@ -53,14 +56,34 @@ def county_code_matrix(codes: list[str]) -> np.ndarray:
     return np.frombuffer("".join(codes).encode(), dtype=np.uint8).reshape(len(codes), 6)
 
 
+_FIRST_DAY = -25_567  # 1900-01-01
+_LAST_DAY = 47_482  # 2099-12-31
+
+
+@lru_cache(maxsize=1)
+def _date_table() -> tuple[np.ndarray, np.ndarray]:
+    """YYYYMMDD as ASCII bytes and the year, for every day of 1900–2099."""
+    days = np.arange(_FIRST_DAY, _LAST_DAY + 1).astype("datetime64[D]")
+    text = np.char.replace(days.astype("U10"), "-", "").astype("S8")
+    digits = np.frombuffer(text.tobytes(), dtype=np.uint8).reshape(len(days), 8)
+    year = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    return digits, year
+
+
 def birth_ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(year, month, day) of days since 1970-01-01."""
-    d = days.astype("datetime64[D]")
-    months = d.astype("datetime64[M]")
-    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = months.astype(np.int64) % 12 + 1
-    day = (d - months.astype("datetime64[D]")).astype(np.int64) + 1
-    return year, month, day
+    """(year, month, day) of days since 1970-01-01 (1900–2099).
+
+    >>> [int(v[0]) for v in birth_ymd(np.array([-7305]))]
+    [1950, 1, 1]
+    """
+    digits = _date_table()[0][days - _FIRST_DAY].astype(np.int64) - _ZERO
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    return year, digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7]
+
+
+def birth_year(days: np.ndarray) -> np.ndarray:
+    """The year of days since 1970-01-01 (1900–2099)."""
+    return np.asarray(_date_table()[1][days - _FIRST_DAY], dtype=np.int64)
 
 
 def assign_slots(
@@ -98,21 +121,20 @@ def assign_slots(
 def build_id_matrix(
     codes: np.ndarray, county: np.ndarray, birth: np.ndarray, male: np.ndarray, slot: np.ndarray
 ) -> np.ndarray:
-    """IDs as an (n, 18) ASCII matrix."""
+    """IDs as an (n, 18) ASCII matrix (built digit-major, then transposed once)."""
     n = len(county)
-    mat = np.empty((n, 18), dtype=np.uint8)
-    mat[:, :6] = codes[county]
-    y, m, d = birth_ymd(birth)
-    for i, (val, div) in enumerate(((y, 1000), (y, 100), (y, 10), (y, 1), (m, 10), (m, 1))):
-        mat[:, 6 + i] = (val // div) % 10 + _ZERO
-    mat[:, 12] = d // 10 + _ZERO
-    mat[:, 13] = d % 10 + _ZERO
-    seq = slot.astype(np.int64) * 2 + male.astype(np.int64)
-    mat[:, 14] = seq // 100 + _ZERO
-    mat[:, 15] = (seq // 10) % 10 + _ZERO
-    mat[:, 16] = seq % 10 + _ZERO
-    mat[:, 17] = _CHECK[((mat[:, :17].astype(np.int64) - _ZERO) @ _W) % 11]
-    return mat
+    cols = np.empty((18, n), dtype=np.uint8)
+    cols[:6] = codes[county].T
+    cols[6:14] = _date_table()[0][birth - _FIRST_DAY].T
+    seq = slot.astype(np.int32) * 2 + male.astype(np.int32)
+    cols[14] = seq // 100 + _ZERO
+    cols[15] = (seq // 10) % 10 + _ZERO
+    cols[16] = seq % 10 + _ZERO
+    total = np.zeros(n, dtype=np.int32)
+    for i in range(17):
+        total += (cols[i].astype(np.int32) - _ZERO) * int(_W[i])
+    cols[17] = _CHECK[total % 11]
+    return np.ascontiguousarray(cols.T)
 
 
 def matrix_to_strings(mat: np.ndarray) -> pa.Array:

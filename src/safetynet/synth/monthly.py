@@ -20,7 +20,7 @@ from safetynet.synth.feeds import (
     feed_table,
     weights,
 )
-from safetynet.synth.idgen import birth_ymd, build_id_matrix, matrix_to_strings
+from safetynet.synth.idgen import birth_year, build_id_matrix, matrix_to_strings
 from safetynet.synth.names import person_names
 from safetynet.synth.tables import MONTHLY_VOLUME, UNIVERSITY_PER_YEAR
 from safetynet.synth.writers import write_csv, write_parquet, write_xlsx
@@ -67,7 +67,7 @@ def write_feeds(
     # Deaths first: nobody appears in a feed after the month of their death.
     dead = draw_unique(
         stream(seed, "draw", "death"),
-        weights("death", world.age, world.cat, world.rural),
+        weights("death", world.wkey),
         volume["death"] * nm,
     )
     death_month = np.full(len(world.age), _NEVER, dtype=np.int16)
@@ -76,7 +76,7 @@ def write_feeds(
         death_month[part] = i
     alive_all_run = death_month == _NEVER
     for source in _UNIQUE:
-        w = weights(source, world.age, world.cat, world.rural) * alive_all_run
+        w = weights(source, world.wkey) * alive_all_run
         people = draw_unique(stream(seed, "draw", source), w, volume[source] * nm)
         for i, part in enumerate(_split(people, [volume[source]] * nm)):
             plan[source, i] = part
@@ -86,11 +86,11 @@ def write_feeds(
             round(UNIVERSITY_PER_YEAR * scale * (0.4 if months[i][1] == 7 else 0.6))
             for i in uni_months
         ]
-        w = weights("university", world.age, world.cat, world.rural) * alive_all_run
+        w = weights("university", world.wkey) * alive_all_run
         people = draw_unique(stream(seed, "draw", "university"), w, sum(sizes))
         for i, part in zip(uni_months, _split(people, sizes), strict=True):
             plan["university", i] = part
-    cdf = np.cumsum(weights("hospital", world.age, world.cat, world.rural))
+    cdf = np.cumsum(weights("hospital", world.wkey))
     for i in range(nm):
         k = volume["hospital"]
         drawn = draw_with_replacement(
@@ -135,7 +135,7 @@ def _write_one(
     if suffix is not None:  # disability certificate number = ID + type digit + grade digit
         cols["残疾人证号"] = pc.binary_join_element_wise(matrix_to_strings(mat), suffix, "")
     cols["姓名"] = _names(world, reg_names, person, seed)
-    year, _, _ = birth_ymd(world.birth[person])
+    year = birth_year(world.birth[person])
     soiled, tally, _kind = inject(source, rng, cols, mat, year, month)
     table = pa.table({c: soiled[c] for c in COLUMNS[source]})
     folder = out / "feeds" / f"{y:04d}-{m:02d}"

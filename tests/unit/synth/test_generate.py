@@ -57,8 +57,9 @@ def test_same_seed_gives_identical_files(tmp_path: Path) -> None:
     assert (tmp_path / "a" / "manifest.json").read_bytes() == (
         tmp_path / "b" / "manifest.json"
     ).read_bytes()
-    c = generate(SynthParams(scale=0.001, seed=4, months=2, start="2024-07"), tmp_path / "c")
-    assert c["sha256"]["registry.csv"] != a["sha256"]["registry.csv"]
+    other = build_registry(stream(4, "registry"), 0.001)
+    same = build_registry(stream(3, "registry"), 0.001)
+    assert not np.array_equal(other.age[:500], same.age[:500])
 
 
 def test_primary_categories_at_scale_001_within_3_percent() -> None:
@@ -146,7 +147,8 @@ def _recount(source: str, rows: list[dict[str, str | None]]) -> tuple[dict[str, 
                            "negative_amount", "unknown_code"), 0)  # fmt: skip
     required = ["身份证号", "姓名", EVENT[source], *REQUIRED_EXTRA.get(source, [])]
     clean = []
-    for r in rows:
+    valid = check_array(pa.array([r["身份证号"] for r in rows], pa.string()))["valid"].to_pylist()
+    for r, ok in zip(rows, valid, strict=True):
         rid = r["身份证号"]
         if any(not r[f] for f in required):
             tally["missing_field"] += 1
@@ -154,7 +156,7 @@ def _recount(source: str, rows: list[dict[str, str | None]]) -> tuple[dict[str, 
             tally["id15"] += 1
         elif rid.endswith("x"):
             tally["lower_x"] += 1
-        elif not check_array(pa.array([rid]))["valid"][0].as_py():
+        elif not ok:
             tally["bad_check"] += 1
         elif not _is_date(r[EVENT[source]]):
             tally["bad_date"] += 1
