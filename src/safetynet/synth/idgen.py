@@ -26,8 +26,8 @@ from safetynet.ids import CHECK_CHARS, WEIGHTS
 __all__ = [
     "SLOTS",
     "assign_slots",
-    "birth_ymd",
     "birth_year",
+    "birth_ymd",
     "build_id_matrix",
     "build_ids",
     "county_code_matrix",
