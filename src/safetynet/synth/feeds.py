@@ -92,7 +92,8 @@ _CAT_FACTORS = {
 
 def weight_key(age: np.ndarray, cat: np.ndarray, rural: np.ndarray) -> np.ndarray:
     """One small integer per person combining rural flag, category and age (see weights)."""
-    return ((rural.astype(np.int32) * 11 + cat) * 101 + np.clip(age, 0, 100)).astype(np.int32)
+    key = (rural.astype(np.int32) * 11 + cat) * 101 + np.clip(age, 0, 100)
+    return np.asarray(key, dtype=np.int32)
 
 
 def weights(source: str, key: np.ndarray) -> np.ndarray:
