@@ -51,6 +51,11 @@ class SynthParams:
     townships_from_db: bool = False
 
     def month_list(self) -> list[tuple[int, int]]:
+        """The feed months as (year, month).
+
+        >>> SynthParams(scale=0.01, seed=1, months=3, start="2024-11").month_list()
+        [(2024, 11), (2024, 12), (2025, 1)]
+        """
         y, m = (int(x) for x in self.start.split("-"))
         out = []
         for i in range(self.months):
