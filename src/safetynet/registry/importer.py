@@ -54,8 +54,9 @@ def file_sha256(path: Path) -> str:
 def _duck(tmp: Path) -> Any:
     import duckdb
 
-    con = duckdb.connect(":memory:")
-    con.execute("SET memory_limit = '900MB'")
+    # A file-backed database, so that staged tables beyond the memory limit go to disk.
+    con = duckdb.connect(str(tmp / "stage.duckdb"))
+    con.execute("SET memory_limit = '700MB'")
     con.execute("SET threads = 2")
     con.execute(f"SET temp_directory = '{tmp / 'spill'}'")
     con.execute("SET preserve_insertion_order = false")
@@ -246,17 +247,18 @@ def _resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
     duck.execute("CREATE VIEW ok AS SELECT * FROM r WHERE err IS NULL")
     duck.execute(
         """
-        CREATE TABLE fh AS SELECT head, f.township, f.village, f.urban, f.address FROM (
+        CREATE TABLE fh AS SELECT head, first, f.township, f.village, f.urban, f.address FROM (
           SELECT head, arg_min({'township': township, 'village': village,
               'urban': coalesce(urban, false), 'address': address},
-            (CASE WHEN rid = head THEN 0 ELSE 1 END)::BIGINT * 4294967296 + row_number) AS f
+            (CASE WHEN rid = head THEN 0 ELSE 1 END)::BIGINT * 4294967296 + row_number) AS f,
+            min(row_number) AS first
           FROM ok GROUP BY head)
         """
     )
     duck.execute(
         f"""
         CREATE TABLE hh AS SELECT f.*, d.id AS old_id,
-          coalesce(d.id, {maxh} + row_number() OVER (PARTITION BY d.id IS NULL ORDER BY f.head))
+          coalesce(d.id, {maxh} + row_number() OVER (PARTITION BY d.id IS NULL ORDER BY f.first))
             AS id,
           d.id IS NOT NULL AND (f.township IS DISTINCT FROM d.township_code
             OR f.village IS DISTINCT FROM d.village_code OR f.urban IS DISTINCT FROM d.urban::BOOLEAN
@@ -268,15 +270,15 @@ def _resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
         f"""
         CREATE TABLE pp AS
         WITH fp AS (
-          SELECT rid, f.name, f.relation, f.head, f.birth_date, f.sex, moved_on FROM (
+          SELECT rid, f.name, f.relation, f.head, f.birth_date, f.sex, moved_on, first FROM (
             SELECT rid, arg_min({{'name': name, 'head': head, 'birth_date': birth_date,
                 'sex': sex, 'relation': coalesce(relation,
                   CASE WHEN rid = head THEN '本人' ELSE '其他' END)}}, row_number) AS f,
-              max(moved_on) AS moved_on
+              max(moved_on) AS moved_on, min(row_number) AS first
             FROM ok GROUP BY rid))
         SELECT f.*, h.id AS hid, d.id AS old_id, d.household_id AS old_hid,
           d.name AS old_name, d.relation AS old_relation,
-          coalesce(d.id, {maxp} + row_number() OVER (PARTITION BY d.id IS NULL ORDER BY f.rid))
+          coalesce(d.id, {maxp} + row_number() OVER (PARTITION BY d.id IS NULL ORDER BY f.first))
             AS id
         FROM fp f JOIN hh h ON h.head = f.head LEFT JOIN dbp d ON d.rid = f.rid
         """
