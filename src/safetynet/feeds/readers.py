@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ __all__ = ["FeedReader", "FeedRefused", "RawBatch", "detect_format", "map_header
 
 SAMPLE = 1 << 20
 CSV_BLOCK = 16 << 20
+AHEAD_BLOCKS = 3
 XLSX_ROWS = 50_000
 PARQUET_ROWS = 256_000
 ROW_FIELD = "(整行 / row)"
@@ -156,6 +158,10 @@ class _Source(io.RawIOBase):
     def __init__(self, path: Path, encoding: str | None, hasher: Any = None) -> None:
         self.fh: BinaryIO = path.open("rb")
         self.hasher = hasher
+        # pyarrow reads ahead as fast as it can; hold it to a few blocks past what the
+        # consumer has taken so memory stays flat on files of any size.
+        self.consumed = 0
+        self.turn = threading.Condition()
         self.pos = 0
         self.decoder = codecs.getincrementaldecoder(encoding)("strict") if encoding else None
         self.buf = bytearray()
@@ -170,7 +176,20 @@ class _Source(io.RawIOBase):
         self.fh.close()
         super().close()
 
+    def taken(self, batches: int) -> None:
+        """The consumer has taken ``batches`` batches (about one block each)."""
+        with self.turn:
+            self.consumed = batches
+            self.turn.notify_all()
+
+    def _throttle(self) -> None:
+        with self.turn:
+            self.turn.wait_for(
+                lambda: self.pos <= (self.consumed + AHEAD_BLOCKS) * CSV_BLOCK, timeout=2.0
+            )
+
     def read(self, size: int = -1) -> bytes:
+        self._throttle()
         if self.decoder is None:
             chunk = self.fh.read(size)
             self.pos += len(chunk)
@@ -284,8 +303,7 @@ def _open_csv(spec: FeedSpec, path: Path, hasher: Any = None) -> FeedReader:
         raise _refusal(exc, source) from None
 
     def batches() -> Iterator[RawBatch]:
-        parsed = 0
-        used = 0
+        parsed = used = taken = 0
         try:
             while True:
                 try:
@@ -295,6 +313,8 @@ def _open_csv(spec: FeedSpec, path: Path, hasher: Any = None) -> FeedReader:
                 except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
                     raise _refusal(exc, source) from None
                 m = batch.num_rows
+                taken += 1
+                source.taken(taken)
                 skipped = np.array(sorted(r[0] - 1 for r in invalid), dtype=np.int64)
                 adj = skipped - np.arange(len(skipped))
                 k = np.arange(parsed + 1, parsed + m + 1, dtype=np.int64)

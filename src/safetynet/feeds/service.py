@@ -14,6 +14,7 @@ Invariant checked and stored: rows read = accepted + quarantined (blank lines ar
 
 from __future__ import annotations
 
+import ctypes
 import getpass
 import hashlib
 import os
@@ -274,12 +275,13 @@ def _stream(
             numbers.append(checked.row_numbers)
             if on_progress:
                 on_progress(reader.progress(), reader.total)
+            _release_memory()
     if ids:
         all_ids = pa.chunked_array(ids, pa.string())
         all_numbers = pa.chunked_array(numbers, pa.int64())
-        table = pa.table({"rid": all_ids, "rn": all_numbers}).filter(pc.is_valid(all_ids))
-        distinct = pc.count_distinct(table.column("rid")).as_py()
-        if distinct < table.num_rows:  # rare: find which IDs repeat
+        distinct = pc.count_distinct(all_ids).as_py()
+        if distinct < len(all_ids) - all_ids.null_count:  # rare: find which IDs repeat
+            table = pa.table({"rid": all_ids, "rn": all_numbers}).filter(pc.is_valid(all_ids))
             counts = table.group_by("rid").aggregate([("rn", "count")])
             dup_ids = counts.filter(pc.greater(counts.column("rn_count"), 1)).column("rid")
             dup_ids = dup_ids.combine_chunks()
@@ -294,6 +296,25 @@ def _stream(
 
 
 _DONE = object()
+
+
+def _release_memory() -> None:
+    """Hand freed memory back to the OS after each batch so RSS stays flat on big files."""
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc() -> Any:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018 - glibc only
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _load_libc()
 
 
 def _prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
