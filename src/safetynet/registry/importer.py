@@ -65,8 +65,8 @@ def _duck(tmp: Path) -> Any:
 
 # -- 1. staging: the file plus resident-ID checks -------------------------------------------------
 def _stage(rf: RegistryFile, out: Path, today: date, progress: Progress | None) -> int:
-    """Write the file's rows plus resident-ID check results to an Arrow IPC staging file."""
-    import pyarrow.ipc as ipc
+    """Write the file's rows plus resident-ID check results to a Parquet staging file."""
+    import pyarrow.parquet as pq
 
     n = 0
     writer: Any = None
@@ -92,7 +92,10 @@ def _stage(rf: RegistryFile, out: Path, today: date, progress: Progress | None) 
                 }
             )
             if writer is None:
-                writer = ipc.new_file(str(out), table.schema)
+                writer = pq.ParquetWriter(
+                    out, table.schema, compression="snappy", use_dictionary=False,
+                    write_statistics=False,
+                )  # fmt: skip
             writer.write_table(table)
             n += rows
             if progress:
@@ -119,9 +122,8 @@ def _date(expr: str) -> str:
 
 def _parse(duck: Any, staged: Path) -> None:
     """Stage → ``r``: typed columns, the first single-row error, blank rows dropped."""
-    import pyarrow.dataset as ds
-
-    duck.register("stage", ds.dataset(str(staged), format="ipc"))
+    # DuckDB reads the staging file itself, within its memory limit (no Arrow scan).
+    duck.execute(f"CREATE VIEW stage AS SELECT * FROM read_parquet('{staged}')")
     t = {f: f"nullif(trim(s.{f}), '')" for f in FIELDS}
     township = (
         f"(CASE WHEN length({t['township_code']}) = 12 AND {t['township_code']} LIKE '%000' "
@@ -290,7 +292,8 @@ def _resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
         f"""
         CREATE TABLE mm AS
         WITH n AS (
-          SELECT p.id AS person_id, p.old_id AS old_person_id, o.category, o.valid_from,
+          SELECT o.row_number, p.id AS person_id, p.old_id AS old_person_id, o.category,
+            o.valid_from,
             o.valid_to, coalesce(o.source, 'department_list') AS source, o.dibao_class,
             coalesce(o.orphan, false) AS orphan, o.disability_type,
             o.disability_grade::SMALLINT AS disability_grade,
@@ -300,7 +303,7 @@ def _resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
           FROM ok o JOIN pp p ON p.rid = o.rid WHERE o.category IS NOT NULL)
         SELECT n.*, m.id AS old_id, m.id IS NOT NULL AND ({changed}) AS changed,
           coalesce(m.id, {maxm} + row_number() OVER (PARTITION BY m.id IS NULL
-            ORDER BY n.person_id, n.category, n.valid_from)) AS id
+            ORDER BY n.row_number)) AS id
         FROM n LEFT JOIN dbm m ON m.person_id = n.old_person_id AND m.category = n.category
           AND m.valid_from = n.valid_from
         """
@@ -497,7 +500,7 @@ def import_file(
         try:
             if progress:
                 progress("读取并校验身份证号 / reading and checking resident IDs")
-            staged = tmp / "stage.arrow"
+            staged = tmp / "stage.parquet"
             if _stage(rf, staged, today or ids.today_in_china(), progress) == 0:
                 raise ImportRefused(f"文件没有数据行 / the file has no data rows: {path.name}")
             with engine.begin() as conn:
