@@ -93,3 +93,27 @@ def divisions_dir() -> Path:
     if not (path / "gansu-streets.csv").exists():
         pytest.skip(f"official division files not found at {path}")
     return path
+
+
+_BACKENDS: dict[str, dict[str, int]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count database tests per backend, so the log shows both ran (or why one did not)."""
+    if report.when != "call" and not (report.when == "setup" and report.skipped):
+        return
+    for backend in ("sqlite", "postgresql"):
+        if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+            counts = _BACKENDS.setdefault(backend, {})
+            counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _BACKENDS:
+        return
+    terminalreporter.section("database backends")
+    for backend, counts in sorted(_BACKENDS.items()):
+        parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        terminalreporter.write_line(f"{backend}: {parts}")
+    if PG_ENV not in os.environ:
+        terminalreporter.write_line(f"PostgreSQL tests skipped: {PG_ENV} is not set")
