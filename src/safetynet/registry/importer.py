@@ -177,13 +177,16 @@ def _cross_checks(duck: Any) -> None:
         "(b.valid_to IS NULL OR a.valid_from <= b.valid_to) "
         "AND (a.valid_to IS NULL OR b.valid_from <= a.valid_to)"
     )
+    # Resident IDs with more than one row: the only ones the next two checks need to look at.
+    duck.execute(
+        "CREATE TABLE multi AS SELECT rid FROM r WHERE err IS NULL GROUP BY rid HAVING count(*) > 1"
+    )
     duck.execute(
         """
         UPDATE r SET err = 'duplicate_row', detail = CAST(x.first AS VARCHAR) FROM (
           SELECT row_number,
             min(row_number) OVER (PARTITION BY rid, category, valid_from) AS first
-          FROM r WHERE err IS NULL AND rid IN (
-            SELECT rid FROM r WHERE err IS NULL GROUP BY rid HAVING count(*) > 1)
+          FROM r WHERE err IS NULL AND rid IN (SELECT rid FROM multi)
         ) x WHERE r.row_number = x.row_number AND x.first < x.row_number
         """
     )
@@ -193,8 +196,7 @@ def _cross_checks(duck: Any) -> None:
           SELECT row_number, head,
             arg_min(head, row_number) OVER (PARTITION BY rid) AS first_head,
             min(row_number) OVER (PARTITION BY rid) AS first
-          FROM r WHERE err IS NULL AND rid IN (
-            SELECT rid FROM r WHERE err IS NULL GROUP BY rid HAVING count(DISTINCT head) > 1)
+          FROM r WHERE err IS NULL AND rid IN (SELECT rid FROM multi)
         ) x WHERE r.row_number = x.row_number AND x.head <> x.first_head
         """
     )
@@ -247,14 +249,31 @@ def _cross_checks(duck: Any) -> None:
 def _resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
     """Households, persons, moves and memberships to insert or update (ids assigned here)."""
     duck.execute("CREATE VIEW ok AS SELECT * FROM r WHERE err IS NULL")
+    # One row per person: their first accepted row (only people with several rows aggregate).
     duck.execute(
         """
-        CREATE TABLE fh AS SELECT head, first, f.township, f.village, f.urban, f.address FROM (
-          SELECT head, arg_min({'township': township, 'village': village,
-              'urban': coalesce(urban, false), 'address': address},
-            (CASE WHEN rid = head THEN 0 ELSE 1 END)::BIGINT * 4294967296 + row_number) AS f,
-            min(row_number) AS first
-          FROM ok GROUP BY head)
+        CREATE TABLE fp AS
+        WITH mf AS (
+          SELECT rid, min(row_number) AS first, max(moved_on) AS moved_on
+          FROM ok WHERE rid IN (SELECT rid FROM multi) GROUP BY rid)
+        SELECT o.rid, o.name, o.head, o.birth_date, o.sex,
+          coalesce(o.relation, CASE WHEN o.rid = o.head THEN '本人' ELSE '其他' END) AS relation,
+          coalesce(mf.moved_on, o.moved_on) AS moved_on, o.row_number AS first,
+          o.township, o.village, coalesce(o.urban, false) AS urban, o.address
+        FROM ok o LEFT JOIN mf ON mf.rid = o.rid
+        WHERE mf.rid IS NULL OR mf.first = o.row_number
+        """
+    )
+    # Households: attributes from the head's own first row, else the household's first row.
+    duck.execute(
+        """
+        CREATE TABLE fh AS
+        SELECT head, first, township, village, urban, address FROM fp WHERE rid = head
+        UNION ALL
+        SELECT head, f.first, f.township, f.village, f.urban, f.address FROM (
+          SELECT head, arg_min({'first': row_number, 'township': township, 'village': village,
+              'urban': coalesce(urban, false), 'address': address}, row_number) AS f
+          FROM ok WHERE head NOT IN (SELECT rid FROM fp WHERE rid = head) GROUP BY head)
         """
     )
     duck.execute(
@@ -271,14 +290,8 @@ def _resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
     duck.execute(
         f"""
         CREATE TABLE pp AS
-        WITH fp AS (
-          SELECT rid, f.name, f.relation, f.head, f.birth_date, f.sex, moved_on, first FROM (
-            SELECT rid, arg_min({{'name': name, 'head': head, 'birth_date': birth_date,
-                'sex': sex, 'relation': coalesce(relation,
-                  CASE WHEN rid = head THEN '本人' ELSE '其他' END)}}, row_number) AS f,
-              max(moved_on) AS moved_on, min(row_number) AS first
-            FROM ok GROUP BY rid))
-        SELECT f.*, h.id AS hid, d.id AS old_id, d.household_id AS old_hid,
+        SELECT f.rid, f.name, f.relation, f.head, f.birth_date, f.sex, f.moved_on, f.first,
+          h.id AS hid, d.id AS old_id, d.household_id AS old_hid,
           d.name AS old_name, d.relation AS old_relation,
           coalesce(d.id, {maxp} + row_number() OVER (PARTITION BY d.id IS NULL ORDER BY f.first))
             AS id
