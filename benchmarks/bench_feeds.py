@@ -9,6 +9,7 @@ run; the ratio is ours / DuckDB's. Peak RSS is that of a child `safetynet feeds 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
-from benchmarks._harness import Result, run_child
+from benchmarks._harness import Result
 
 __all__ = ["make_hospital", "run"]
 
@@ -120,6 +121,35 @@ def _duckdb_copy(path: Path, out: Path) -> float:
     return wall
 
 
+# A tiny launcher: the ingest is forked from it, not from this (large) benchmark process, so the
+# child's peak RSS is its own (a child forked from a big parent starts with the parent's pages).
+_LAUNCH = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+    "wall = time.perf_counter() - t\n"
+    "print(p.returncode, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
+def _child_peak_rss(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of ``args`` run as a grandchild of a small launcher."""
+    out = subprocess.run(
+        [sys.executable, "-c", _LAUNCH, *args], env=env, capture_output=True, text=True, check=True
+    )
+    code, wall, kib = out.stdout.split()
+    if code != "0":
+        raise RuntimeError(f"ingest failed ({code}): {out.stderr}")
+    return float(wall), int(kib) / 1024
+
+
+def _generate_in_child(n: int, path: Path) -> None:
+    code = f"from benchmarks.bench_feeds import make_hospital; make_hospital({n}, {str(path)!r}, seed=11)"
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1]
+    )
+
+
 def run(quick: bool) -> list[Result]:
     n = 200_000 if quick else 2_000_000
     n_rss = 300_000 if quick else 5_000_000
@@ -151,13 +181,13 @@ def run(quick: bool) -> list[Result]:
                 results.append(Result("Parquet ingest / DuckDB CSV copy", wall / duck, "×", "≤ 2",
                                       wall / duck <= 2.0))  # fmt: skip
         big = d / "big.csv"
-        make_hospital(n_rss, big, seed=11)
+        _generate_in_child(n_rss, big)
         env = {**os.environ, "SAFETYNET_HOME": str(d / "home-rss")}
         exe = str(Path(sys.executable).with_name("safetynet"))
-        wall, rss, _ = run_child([exe, "feeds", "ingest", "--source", "hospital", "--month",
-                                  "2024-01", str(big), "--json"], env=env)  # fmt: skip
+        args = [exe, "feeds", "ingest", "--source", "hospital", "--month", "2024-01", str(big), "--json"]  # fmt: skip
+        wall, rss = _child_peak_rss(args, env)
         results.append(Result(f"peak RSS, {n_rss:,}-row CSV ingest (child)", rss / 1024, "GiB",
                               "≤ 1.5", rss / 1024 <= 1.5,
                               notes=f"{n_rss:,}-row CSV ({big.stat().st_size / 2**20:,.0f} MiB) "
-                              f"ingested by a child process in {wall:.1f} s"))  # fmt: skip
+                              f"ingested by a child process in {wall:.1f} s, peak RSS {rss:,.0f} MiB"))  # fmt: skip
     return results
