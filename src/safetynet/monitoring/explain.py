@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from safetynet.monitoring.params import (
@@ -38,8 +39,10 @@ from safetynet.monitoring.params import (
 __all__ = ["explain_household", "fmt", "level_rank", "score_of"]
 
 THOUSAND = Decimal(1000)
+_ORDER = {name: i for i, name in enumerate(INDICATORS)}
 
 
+@lru_cache(maxsize=65536)  # weights, modifiers and points repeat across households
 def fmt(value: Decimal) -> str:
     """A Decimal without exponent or trailing zeros.
 
@@ -97,9 +100,8 @@ def explain_household(
     thresholds: Mapping[str, int],
 ) -> dict[str, Any]:
     """The explanation of one household-month: hits, factor, bonus, score, level and lines."""
-    order = {name: i for i, name in enumerate(INDICATORS)}
     rows = sorted(
-        hits, key=lambda h: (order.get(h["indicator"], 99), h["resident_id"], h["record_id"])
+        hits, key=lambda h: (_ORDER.get(h["indicator"], 99), h["resident_id"], h["record_id"])
     )
     f = Decimal(factor) / THOUSAND
     b = Decimal(bonus) / THOUSAND
@@ -114,16 +116,17 @@ def explain_household(
         sev = _severity(h)
         label = f"{INDICATOR_LABELS.get(h['indicator'], h['indicator'])} {h['indicator']}"
         where = f" · {sev}" if sev else ""
-        lines.append(f"{label} · {h['resident_id']}{where}: {fmt(w)} × {fmt(m)} = {fmt(pts)}")
+        ws, ms, ps = fmt(w), fmt(m), fmt(pts)
+        lines.append(f"{label} · {h['resident_id']}{where}: {ws} × {ms} = {ps}")
         out_hits.append(
             {
                 "indicator": h["indicator"],
                 "record_id": h["record_id"],
                 "resident_id": h["resident_id"],
                 "severity": sev,
-                "weight": fmt(w),
-                "modifier": fmt(m),
-                "points": fmt(pts),
+                "weight": ws,
+                "modifier": ms,
+                "points": ps,
             }
         )
     n = len({h["indicator"] for h in rows})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import importlib.util
 import io
 import os
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -36,15 +38,13 @@ SNAPSHOT_SCHEMA = pa.schema(
         ("identity", pa.string()),
     ]
 )
-_RAW = pa.schema(
-    [
-        ("household_id", pa.int64()),
-        ("township_code", pa.string()),
-        ("resident_id", pa.string()),
-        ("person_id", pa.int64()),
-        ("rank", pa.int32()),
-    ]
+#: The three flat registry reads (no joins in the database: full scans stream fast on SQLite
+#: and PostgreSQL alike; DuckDB joins them in memory).
+_PERSON = pa.schema(
+    [("person_id", pa.int64()), ("household_id", pa.int64()), ("resident_id", pa.string())]
 )
+_HOUSEHOLD = pa.schema([("household_id", pa.int64()), ("township_code", pa.string())])
+_ACTIVE = pa.schema([("person_id", pa.int64()), ("category", pa.string())])
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -69,70 +69,154 @@ class Snapshot:
     used_rows: int
 
 
-def _query(priority: tuple[str, ...], start: date, end: date) -> str:
-    # Values are our own (validated month, category codes from the parameters): inlined so the
-    # same text also runs inside PostgreSQL COPY, which takes no bind parameters.
-    ranks = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(priority))
-    cats = ", ".join(f"'{c}'" for c in priority)
-    return f"""
-WITH act AS MATERIALIZED (
-  SELECT m.person_id, MIN(CASE m.category {ranks} END) AS rnk
-  FROM membership m
-  WHERE m.category IN ({cats}) AND m.valid_from <= '{end.isoformat()}'
-    AND (m.valid_to IS NULL OR m.valid_to >= '{start.isoformat()}')
-  GROUP BY m.person_id
-), hh AS MATERIALIZED (
-  SELECT DISTINCT p.household_id FROM person p JOIN act a ON a.person_id = p.id
-)
-SELECT p.household_id, h.township_code, p.resident_id, p.id, a.rnk
-FROM hh
-JOIN person p ON p.household_id = hh.household_id
-JOIN household h ON h.id = hh.household_id
-LEFT JOIN act a ON a.person_id = p.id
-"""
+def _queries(start: date, end: date, *, sqlite: bool = False) -> list[tuple[str, pa.Schema]]:
+    """Memberships active during the month (person, category), persons, households.
+
+    Plain scans: the category priority is applied in memory (a CASE over millions of rows
+    costs SQLite more than the scan), and on SQLite the membership scan skips the category
+    index, which would turn it into millions of random row look-ups.
+
+    >>> [q.split(" FROM ")[1].split()[0] for q, _ in _queries(date(2024, 1, 1),
+    ...                                                         date(2024, 1, 31))]
+    ['membership', 'person', 'household']
+    """
+    # Dates come from a validated month: inlined so the same text also runs inside PostgreSQL
+    # COPY, which takes no bind parameters.
+    active = (
+        f"SELECT person_id, category FROM membership{' NOT INDEXED' if sqlite else ''} "
+        f"WHERE valid_from <= '{end.isoformat()}' "
+        f"AND (valid_to IS NULL OR valid_to >= '{start.isoformat()}')"
+    )
+    return [
+        (active, _ACTIVE),
+        ("SELECT id, household_id, resident_id FROM person", _PERSON),
+        ("SELECT id, township_code FROM household", _HOUSEHOLD),
+    ]
 
 
-def _fetch(engine: Engine, query: str, schema: pa.Schema) -> pa.Table:
-    """Run ``query`` and return its rows as Arrow (PostgreSQL: COPY; others: fetchmany)."""
+def _sqlite_path(engine: Engine) -> str | None:
+    """The file of a file-backed SQLite engine (None for memory databases and other dialects)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    db = engine.url.database
+    return db if db and db != ":memory:" and not db.startswith("file:") else None
+
+
+def _fetch_many(engine: Engine, queries: list[tuple[str, pa.Schema]]) -> list[pa.Table]:
+    """Run ``queries`` in one read transaction and return their rows as Arrow tables.
+
+    PostgreSQL: ``COPY (query) TO STDOUT`` parsed by Arrow's CSV reader. SQLite files: the ADBC
+    SQLite driver (rows decoded in C straight into Arrow) when installed; otherwise, and for
+    memory databases, the DBAPI cursor in large ``fetchmany`` batches.
+    """
+    path = _sqlite_path(engine)
+    if path is not None and importlib.util.find_spec("adbc_driver_sqlite") is not None:
+        return _fetch_adbc(path, queries)
+    return _fetch_dbapi(engine, queries)
+
+
+def _fetch_adbc(path: str, queries: list[tuple[str, pa.Schema]]) -> list[pa.Table]:
+    """:func:`_fetch_many` through the ADBC SQLite driver, in a child process (see
+    ``_sqlite_reader``: two SQLite libraries must not share a database file in one process)."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="safetynet-snapshot-") as tmp:
+        proc = subprocess.run(
+            [sys.executable, "-m", "safetynet.monitoring._sqlite_reader", path, tmp],
+            input=json.dumps([q for q, _ in queries]),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"读取登记库失败 / reading the registry failed: {proc.stderr[-2000:]}"
+            )
+        out = []
+        for i, (_, schema) in enumerate(queries):
+            with pa.OSFile(str(Path(tmp) / f"{i}.arrow"), "rb") as source:
+                table = pa.ipc.open_file(source).read_all()
+            out.append(_conform(table, schema))
+        return out
+
+
+def _fetch_dbapi(engine: Engine, queries: list[tuple[str, pa.Schema]]) -> list[pa.Table]:
+    """:func:`_fetch_many` through the engine's own DBAPI driver."""
     raw: Any = engine.raw_connection()
     try:
         if engine.dialect.name == "postgresql":
-            buf = io.BytesIO()
-            with raw.cursor() as cur, cur.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as cp:
-                for chunk in cp:
-                    buf.write(chunk)
-            if buf.tell() == 0:
-                return schema.empty_table()
-            buf.seek(0)
-            from pyarrow import csv as pacsv
+            with raw.cursor() as cur:  # one consistent view for the reads
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return [_copy(raw, query, schema) for query, schema in queries]
+        if engine.dialect.name == "sqlite" and not raw.in_transaction:
+            raw.execute("BEGIN")  # one consistent view for the reads
+        return [_cursor(raw, query, schema) for query, schema in queries]
+    finally:
+        raw.rollback()
+        raw.close()
 
-            return pacsv.read_csv(
-                buf,
-                read_options=pacsv.ReadOptions(column_names=schema.names),
-                convert_options=pacsv.ConvertOptions(column_types=schema, strings_can_be_null=True),
-            )
-        cur = raw.cursor()
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    if table.num_rows == 0:
+        return schema.empty_table()
+    return table.rename_columns(schema.names).cast(schema)
+
+
+def _copy(raw: Any, query: str, schema: pa.Schema) -> pa.Table:
+    from pyarrow import csv as pacsv
+
+    buf = io.BytesIO()
+    with raw.cursor() as cur, cur.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as cp:
+        for chunk in cp:
+            buf.write(chunk)
+    if buf.tell() == 0:
+        return schema.empty_table()
+    buf.seek(0)
+    return pacsv.read_csv(
+        buf,
+        read_options=pacsv.ReadOptions(column_names=schema.names, block_size=64 << 20),
+        convert_options=pacsv.ConvertOptions(column_types=schema, strings_can_be_null=True),
+    )
+
+
+def _cursor(raw: Any, query: str, schema: pa.Schema) -> pa.Table:
+    cur = raw.cursor()
+    try:
         cur.execute(query)
         batches = []
-        while rows := cur.fetchmany(200_000):
+        while rows := cur.fetchmany(500_000):
             cols = list(zip(*rows, strict=True))
-            batches.append(
-                pa.record_batch(
-                    [pa.array(c, t) for c, t in zip(cols, schema.types, strict=True)],
-                    schema=schema,
-                )
-            )
-        cur.close()
+            arrays = [pa.array(list(c), t) for c, t in zip(cols, schema.types, strict=True)]
+            batches.append(pa.record_batch(arrays, schema=schema))
         return pa.Table.from_batches(batches, schema=schema)
     finally:
-        raw.close()
+        cur.close()
+
+
+def _fetch(engine: Engine, query: str, schema: pa.Schema) -> pa.Table:
+    """Run one ``query`` and return its rows as Arrow (see :func:`_fetch_many`)."""
+    return _fetch_many(engine, [(query, schema)])[0]
 
 
 def write_hashed(table: pa.Table, folder: Path, stem: str) -> tuple[Path, str]:
     """Write ``table`` to ``folder/<stem>-<hash16>.parquet``; return (path, sha256 of the file)."""
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{stem}-{os.getpid()}.tmp"
-    pq.write_table(table, tmp, compression="zstd", row_group_size=1 << 20)
+    # one chunk per column: the file's bytes then depend on the content only, not on how the
+    # in-memory table happens to be chunked. No Arrow schema is stored: dictionary-encoded
+    # columns read back as the plain strings they are; only those are dictionary-encoded.
+    dictionary = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+    pq.write_table(
+        table.combine_chunks(),
+        tmp,
+        compression="zstd",
+        row_group_size=1 << 20,
+        use_dictionary=dictionary or False,
+        store_schema=False,
+    )
     digest = hashlib.sha256()
     with tmp.open("rb") as fh:
         while chunk := fh.read(8 << 20):
@@ -146,22 +230,108 @@ def write_hashed(table: pa.Table, folder: Path, stem: str) -> tuple[Path, str]:
     return final, sha
 
 
-def _with_identity(raw: pa.Table, priority: tuple[str, ...]) -> pa.Table:
+_NONE = 127  # rank of "not monitored" (priority lists are far shorter)
+
+
+def _ranks(category: pa.ChunkedArray | pa.Array, priority: tuple[str, ...]) -> np.ndarray:
+    """Position of each category in ``priority`` (int8; ``_NONE`` when not listed).
+
+    >>> _ranks(pa.array(["dibao", "x", "tekun"]), ("tekun", "dibao")).tolist()
+    [1, 127, 0]
+    """
+    idx = pc.index_in(category, value_set=pa.array(priority, pa.string()))
+    return np.asarray(idx.fill_null(_NONE).to_numpy(), dtype=np.int8)
+
+
+def _labels(ranks: np.ndarray, priority: tuple[str, ...]) -> pa.Array:
+    """Category codes for ranks (null for ``_NONE``), dictionary-encoded."""
+    indices = pa.array(ranks, pa.int8(), mask=ranks == _NONE)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(priority, pa.string()))
+
+
+def _dense(*ids: np.ndarray) -> bool:
+    """Whether ``ids`` are small enough to index arrays by (database serial keys are)."""
+    n = sum(len(x) for x in ids)
+    return all(not len(x) or (int(x.min()) >= 0 and int(x.max()) <= 4 * n + 1_000_000) for x in ids)
+
+
+def _population(
+    active: pa.Table, person: pa.Table, household: pa.Table, priority: tuple[str, ...]
+) -> pa.Table:
+    """Members of households with someone monitored, their category and household identity,
+    ordered by person id (so equal registries give byte-equal snapshots). Township, category
+    and identity come dictionary-encoded (SNAPSHOT_SCHEMA once cast; the Parquet file holds
+    plain strings)."""
+    pid = person["person_id"].to_numpy()
+    hid = person["household_id"].to_numpy()
+    apid = active["person_id"].to_numpy()
+    hh = household["household_id"].to_numpy()
+    if not (_dense(pid, apid) and _dense(hid, hh)):
+        return _population_sql(active, person, household, priority)
+    if len(pid) > 1 and not bool(np.all(pid[1:] > pid[:-1])):  # SQLite scans in id order
+        person = person.take(pa.array(np.argsort(pid)))
+        pid, hid = person["person_id"].to_numpy(), person["household_id"].to_numpy()
+    top = int(max(pid.max(initial=0), apid.max(initial=0)))
+    htop = int(max(hid.max(initial=0), hh.max(initial=0)))
+    best = np.full(top + 1, _NONE, np.int8)
+    np.minimum.at(best, apid, _ranks(active["category"], priority))
+    rank = best[pid]  # each person's primary category
+    ident = np.full(htop + 1, _NONE, np.int8)
+    np.minimum.at(ident, hid, rank)  # each household's identity
+    row = np.full(htop + 1, -1, np.int64)
+    row[hh] = np.arange(len(hh))
+    keep = (ident[hid] != _NONE) & (row[hid] >= 0)
+    everyone = bool(keep.all())  # the usual case: the registry holds monitored households
+    mask = pa.array(keep)
+    k_hid = hid if everyone else hid[keep]
+    towns = household["township_code"].combine_chunks().dictionary_encode()
+    town_idx = towns.indices.to_numpy(zero_copy_only=False)
+    return pa.table(
+        [
+            pa.array(k_hid, pa.int64()),
+            pa.DictionaryArray.from_arrays(town_idx[row[k_hid]], towns.dictionary),
+            person["resident_id"] if everyone else person["resident_id"].filter(mask),
+            pa.array(pid if everyone else pid[keep], pa.int64()),
+            _labels(rank if everyone else rank[keep], priority),
+            _labels(ident[k_hid], priority),
+        ],
+        names=SNAPSHOT_SCHEMA.names,
+    )
+
+
+def _population_sql(
+    active: pa.Table, person: pa.Table, household: pa.Table, priority: tuple[str, ...]
+) -> pa.Table:
+    """:func:`_population` in DuckDB, for registries whose keys are too sparse to index by."""
     import duckdb
 
     con = duckdb.connect()
     try:
-        con.register("raw", raw)
+        con.execute(f"SET threads = {os.cpu_count() or 2}")
+        for name, source in (("act", active), ("person", person), ("household", household)):
+            con.register(name, source)
         con.register("prio", pa.table({"rnk": list(range(len(priority))), "cat": list(priority)}))
         cur: Any = con.sql(
             """
-            WITH ident AS (SELECT household_id, MIN(rank) AS hr FROM raw GROUP BY household_id)
-            SELECT r.household_id, r.township_code, r.resident_id, r.person_id,
+            WITH pr AS (
+              SELECT a.person_id, MIN(prio.rnk) AS rnk
+              FROM act a JOIN prio ON prio.cat = a.category GROUP BY a.person_id
+            ),
+            mem AS (
+              SELECT p.household_id, p.resident_id, p.person_id, pr.rnk
+              FROM person p LEFT JOIN pr USING (person_id)
+            ),
+            ident AS (
+              SELECT household_id, MIN(rnk) AS hr FROM mem
+              GROUP BY household_id HAVING MIN(rnk) IS NOT NULL
+            )
+            SELECT m.household_id, h.township_code, m.resident_id, m.person_id,
                    pc.cat AS category, ph.cat AS identity
-            FROM raw r JOIN ident i USING (household_id)
-            LEFT JOIN prio pc ON pc.rnk = r.rank
+            FROM mem m JOIN ident i USING (household_id)
+            JOIN household h ON h.household_id = m.household_id
+            LEFT JOIN prio pc ON pc.rnk = m.rnk
             JOIN prio ph ON ph.rnk = i.hr
-            ORDER BY r.household_id, r.person_id
+            ORDER BY m.person_id
             """
         )
         table: pa.Table = cur.to_arrow_table()
@@ -181,8 +351,10 @@ def _used(engine: Engine, month: str) -> pa.Table:
 def freeze(engine: Engine, *, month: str, priority: tuple[str, ...], lake: Path) -> Snapshot:
     """Read the scored population of ``month`` from the registry and write it to the lake."""
     start, end = month_bounds(month)
-    raw = _fetch(engine, _query(priority, start, end), _RAW)
-    table = _with_identity(raw, priority)
+    queries = _queries(start, end, sqlite=engine.dialect.name == "sqlite")
+    active, person, household = _fetch_many(engine, queries)
+    table = _population(active, person, household, priority)
+    del active, person, household
     folder = lake / "snapshots" / f"month={month}"
     path, sha = write_hashed(table, folder, "people")
     used = _used(engine, month)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -14,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.unit.monitoring.conftest import write_feed
 
-from safetynet.monitoring.engine import USED_SCHEMA, make_backend, score_month
+from safetynet.monitoring.engine import USED_SCHEMA, Backend, make_backend, score_month
 from safetynet.monitoring.explain import explain_household, score_of
 from safetynet.monitoring.params import DEFAULT_PRIORITY, scoring_params
 
@@ -69,39 +71,56 @@ def _province(root: Path, seed: int = 7) -> tuple[Path, dict[str, list[Path]], p
     return people, parts, used
 
 
-def _score(engine: str, root: Path):
-    people, parts, used = _province(root)
+def _score(backend: Backend, root: Path, *, seed: int = 7, drop: tuple[str, ...] = ()):
+    people, parts, used = _province(root, seed)
+    for source in drop:  # a month in which some departments sent nothing
+        parts.pop(source)
     from safetynet.monitoring.params import default_monitoring_parameters
 
     params = scoring_params(default_monitoring_parameters(), "2024-03")
-    backend = make_backend(engine)
     try:
         res = score_month(backend, people=people, partitions=parts, used=used, params=params)
     finally:
         backend.close()
-    key = ("household_id",)
-    scores = sorted(res.scores.to_pylist(), key=lambda r: tuple(r[k] for k in key))
+    scores = sorted(res.scores.to_pylist(), key=lambda r: r["household_id"])
     evidence = sorted(res.evidence.to_pylist(), key=lambda r: (r["household_id"], r["record_id"]))
     return scores, evidence, res.counts
 
 
+def _duckdb(root: Path, **kwargs: Any):
+    return _score(make_backend("duckdb"), root, **kwargs)
+
+
 def test_duckdb_scores_are_consistent(tmp_path):
-    scores, evidence, counts = _score("duckdb", tmp_path)
+    scores, evidence, counts = _duckdb(tmp_path)
     assert any(s["level"] for s in scores) and counts["hospital"]["unmatched"] > 0
     assert counts["hospital"]["reused"] > 0
     used = {(u["household_id"], u["record_id"]) for u in _province(tmp_path / "u")[2].to_pylist()}
     assert used and used.isdisjoint({(e["household_id"], e["record_id"]) for e in evidence})
 
 
-@pytest.mark.spark
-@pytest.mark.slow
-def test_duckdb_and_spark_give_identical_warnings(tmp_path):
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Backend]:
+    """One local Spark session for every parity case of this module (JVM start-up is the cost)."""
     if shutil.which("java") is None:
         pytest.skip("Spark parity needs Java (java not on PATH)")
     pytest.importorskip("pyspark", reason="Spark parity needs PySpark (extra 'spark')")
-    duck = _score("duckdb", tmp_path / "d")
-    spark = _score("spark", tmp_path / "s")
-    assert duck == spark
+    backend = make_backend("spark", master="local[1]", shuffle_partitions=1, cache=True)
+    yield backend
+    backend.spark.stop()  # type: ignore[attr-defined]
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("seed", "drop"),
+    [(7, ()), (11, ("university", "death", "relapse"))],
+    ids=["all-sources", "missing-sources"],
+)
+def test_duckdb_and_spark_give_identical_warnings(spark, tmp_path, seed, drop):
+    duck = _duckdb(tmp_path / "d", seed=seed, drop=drop)
+    assert any(s["level"] for s in duck[0]) and duck[1]
+    assert _score(spark, tmp_path / "s", seed=seed, drop=drop) == duck
 
 
 hit = st.fixed_dictionaries(
