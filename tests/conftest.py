@@ -102,8 +102,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Count database tests per backend, so the log shows both ran (or why one did not)."""
     if report.when != "call" and not (report.when == "setup" and report.skipped):
         return
+    params = report.nodeid.partition("[")[2].rstrip("]").split("-")
     for backend in ("sqlite", "postgresql"):
-        if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+        if backend in params:
             counts = _BACKENDS.setdefault(backend, {})
             counts[report.outcome] = counts.get(report.outcome, 0) + 1
 
