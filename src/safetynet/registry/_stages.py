@@ -158,7 +158,11 @@ def cross_checks(duck: Any) -> None:
 
 
 def resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
-    """Households, persons, moves and memberships to insert or update (ids assigned here)."""
+    """Households, persons, moves and memberships to insert or update (ids assigned here).
+
+    A new record's id is the highest id in the database plus the file row it comes from (the
+    first row of the person or household): unique without sorting, gaps are harmless.
+    """
     duck.execute("CREATE VIEW ok AS SELECT * FROM r WHERE err IS NULL")
     # One row per person: their first accepted row (only people with several rows aggregate).
     duck.execute(
@@ -190,8 +194,7 @@ def resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
     duck.execute(
         f"""
         CREATE TABLE hh AS SELECT f.*, d.id AS old_id,
-          coalesce(d.id, {maxh} + row_number() OVER (PARTITION BY d.id IS NULL ORDER BY f.first))
-            AS id,
+          coalesce(d.id, {maxh} + f.first) AS id,
           d.id IS NOT NULL AND (f.township IS DISTINCT FROM d.township_code
             OR f.village IS DISTINCT FROM d.village_code OR f.urban IS DISTINCT FROM d.urban::BOOLEAN
             OR f.address IS DISTINCT FROM d.address) AS changed
@@ -204,8 +207,7 @@ def resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
         SELECT f.rid, f.name, f.relation, f.head, f.birth_date, f.sex, f.moved_on, f.first,
           h.id AS hid, d.id AS old_id, d.household_id AS old_hid,
           d.name AS old_name, d.relation AS old_relation,
-          coalesce(d.id, {maxp} + row_number() OVER (PARTITION BY d.id IS NULL ORDER BY f.first))
-            AS id
+          coalesce(d.id, {maxp} + f.first) AS id
         FROM fp f JOIN hh h ON h.head = f.head LEFT JOIN dbp d ON d.rid = f.rid
         """
     )
@@ -226,8 +228,7 @@ def resolve(duck: Any, maxh: int, maxp: int, maxm: int) -> None:
               AS medical_group
           FROM ok o JOIN pp p ON p.rid = o.rid WHERE o.category IS NOT NULL)
         SELECT n.*, m.id AS old_id, m.id IS NOT NULL AND ({changed}) AS changed,
-          coalesce(m.id, {maxm} + row_number() OVER (PARTITION BY m.id IS NULL
-            ORDER BY n.row_number)) AS id
+          coalesce(m.id, {maxm} + n.row_number) AS id
         FROM n LEFT JOIN dbm m ON m.person_id = n.old_person_id AND m.category = n.category
           AND m.valid_from = n.valid_from
         """
