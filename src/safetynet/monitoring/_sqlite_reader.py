@@ -21,10 +21,12 @@ __all__ = ["main"]
 
 
 def main(db: str, out: Path, queries: list[str]) -> None:
+    from urllib.parse import quote
+
     import adbc_driver_sqlite.dbapi as adbc
     import pyarrow as pa
 
-    with adbc.connect(f"file:{db}?mode=ro", autocommit=False) as con, con.cursor() as cur:
+    with adbc.connect(f"file:{quote(db)}?mode=ro", autocommit=False) as con, con.cursor() as cur:
         for i, query in enumerate(queries):  # autocommit off: one read transaction
             cur.execute(query)
             reader = cur.fetch_record_batch()
