@@ -306,7 +306,7 @@ def import_file(
                     )
                 import_id = _log(bulk, path.name, sha, actor, False, (0, 0, 0))
                 if not bulk.pg:  # a bigger page cache for the bulk writes (this connection)
-                    bulk.execute("PRAGMA cache_size = -262144")
+                    bulk.execute("PRAGMA cache_size = -131072")
                 bulk.load("twn", "SELECT code FROM region WHERE level = 9", {"code": "VARCHAR"})
                 if progress:
                     progress("逐行校验 / checking rows")
