@@ -1,5 +1,6 @@
-"""Resident-ID validation: the vectorised checker over a column of IDs (one core), with the
-scalar checker beside it for the ratio. Target: ≥ 2 M IDs/s on one core."""
+"""Resident-ID validation: the vectorised checker over a column of IDs, with the scalar checker
+beside it for the ratio. Target: ≥ 2 M IDs/s on one core, judged on the process's CPU time
+(wall clock is shown too; it grows when other jobs share the machine)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
-from benchmarks._harness import Result, best_of
+from benchmarks._harness import Result, best_of_cpu
 from safetynet import ids
 
 
@@ -37,9 +38,9 @@ def run(quick: bool) -> list[Result]:
     n = 200_000 if quick else 2_000_000
     column = make_ids(n)
     today = date(2026, 11, 29)
-    seconds, table = best_of(lambda: ids.check_array(column, today=today), repeat=3)
+    wall, seconds, table = best_of_cpu(lambda: ids.check_array(column, today=today), repeat=3)
     sample = column.slice(0, 100_000).to_pylist()
-    scalar_s, _ = best_of(lambda: [ids.check(x, today=today) for x in sample], repeat=1)
+    _, scalar_s, _ = best_of_cpu(lambda: [ids.check(x, today=today) for x in sample], repeat=1)
     vec_rate = n / seconds
     scalar_rate = len(sample) / scalar_s
     valid = table.column("valid").to_numpy(zero_copy_only=False).mean()
@@ -50,8 +51,9 @@ def run(quick: bool) -> list[Result]:
             "M IDs/s",
             "≥ 2 M IDs/s",
             vec_rate >= 2e6,
-            notes=f"{n:,} IDs, {valid:.1%} valid; pyarrow uses one thread for these kernels",
+            notes=f"{n:,} IDs, {valid:.1%} valid; rates from process CPU time (one core)",
         ),
+        Result("vectorised check_array, wall clock", n / wall / 1e6, "M IDs/s"),
         Result("scalar check()", scalar_rate / 1e6, "M IDs/s", notes="per-value Python loop"),
         Result("vectorised / scalar", vec_rate / scalar_rate, "×"),
     ]

@@ -116,16 +116,19 @@ def check_array(values: Any, *, today: date) -> pa.Table:
         mat[rows15] = conv
     mat[mat == _x] = _X
 
-    dig = mat - np.uint8(_ZERO)  # wraps for non-digits, so "< 10" tests digit-ness
+    dig = (mat - np.uint8(_ZERO)).T.copy()  # 18 × n, each position contiguous; non-digits wrap
     candidate = np.zeros(n, dtype=bool)
     candidate[rows18] = True
     candidate[rows15] = True
-    fmt_ok = candidate & np.all(dig[:, :17] < 10, axis=1) & ((dig[:, 17] < 10) | (mat[:, 17] == _X))
+    fmt_ok = candidate & (dig[:17].max(axis=0) < 10) & ((dig[17] < 10) | (mat[:, 17] == _X))
 
-    d32 = dig.astype(np.int32)
-    year = d32[:, 6] * 1000 + d32[:, 7] * 100 + d32[:, 8] * 10 + d32[:, 9]
-    month = d32[:, 10] * 10 + d32[:, 11]
-    day = d32[:, 12] * 10 + d32[:, 13]
+    def number(*positions: int) -> np.ndarray:
+        value = np.zeros(n, dtype=np.int32)
+        for p in positions:
+            value = value * 10 + dig[p]
+        return value
+
+    year, month, day = number(6, 7, 8, 9), number(10, 11), number(12, 13)
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     month_ok = (month >= 1) & (month <= 12)
     dim = _MDAYS[np.where(month_ok, month, 0)] + ((month == 2) & leap)
@@ -135,15 +138,15 @@ def check_array(values: Any, *, today: date) -> pa.Table:
     hi = (today - date(1970, 1, 1)).days
     date_ok = real & (days >= lo) & (days <= hi)
 
-    total = np.zeros(n, dtype=np.int32)
+    total = np.zeros(n, dtype=np.uint16)  # at most 9 × 10 × 17 = 1530
     for i, w in enumerate(_WEIGHTS):
-        total += d32[:, i] * w
-    expected = _CHECK[np.where(fmt_ok, total, 0) % 11]
+        total += dig[i].astype(np.uint16) * np.uint16(w)
+    expected = _CHECK[np.where(fmt_ok, total % 11, 0)]
     valid = date_ok & (expected == mat[:, 17])
 
     codes = np.where(~fmt_ok, 0, np.where(~date_ok, 1, 2)).astype(np.int8)
     error = pa.DictionaryArray.from_arrays(pa.array(codes, mask=valid), _ERRORS).cast(pa.string())
-    sex_codes = (d32[:, 16] % 2 == 0).astype(np.int8)
+    sex_codes = (dig[16] % 2 == 0).astype(np.int8)
     sex = pa.DictionaryArray.from_arrays(
         pa.array(sex_codes, mask=~valid), pa.array(["M", "F"])
     ).cast(pa.string())
