@@ -57,10 +57,15 @@ def as_strings(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
         arr = arr.combine_chunks()
     if pa.types.is_large_string(arr.type) or not pa.types.is_string(arr.type):
         arr = arr.cast(pa.string())
-    first, last, empty = _edges(arr)
+    offsets, data = _offsets_data(arr)
+    empty = offsets[1:] == offsets[:-1]
+    if arr.null_count and empty.any():
+        empty &= np.asarray(pc.is_valid(arr))
     # Trim only when some value may start or end with whitespace (ASCII space or any non-ASCII
-    # byte, e.g. U+3000); plain ASCII columns such as IDs, dates and amounts skip the pass.
-    if (_EDGE_WS[first] | (first >= 0x80)).any() or (_EDGE_WS[last] | (last >= 0x80)).any():
+    # byte, e.g. U+3000). A column whose bytes are all printable ASCII (IDs, dates, amounts)
+    # cannot, which one min/max over its bytes shows; otherwise look at the edge bytes.
+    body = data[offsets[0] : offsets[-1]]
+    if body.size and (body.min() <= 32 or body.max() >= 0x80) and _may_need_trim(offsets, data):
         arr = pc.utf8_trim_whitespace(arr)
         empty = np.asarray(pc.fill_null(pc.equal(arr, ""), False))
     if empty.any():
@@ -68,28 +73,28 @@ def as_strings(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     return arr
 
 
-_EDGE_WS = np.zeros(256, dtype=bool)
-_EDGE_WS[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+#: Bytes that may begin or end a whitespace character: ASCII whitespace and every non-ASCII byte.
+_EDGE = np.zeros(256, dtype=bool)
+_EDGE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_EDGE[0x80:] = True
+_NO_BYTES = np.zeros(0, dtype=np.uint8)
 
 
-def _edges(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """First and last byte of every value, and which values are empty strings.
-
-    For empty or null values the bytes belong to a neighbour: at worst a needless trim.
-    """
-    n = len(arr)
+def _offsets_data(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, data bytes) of a ``string`` array; offsets index into ``data``."""
     bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
-    lengths = np.diff(offsets)
-    empty = lengths == 0
-    if arr.null_count and empty.any():
-        empty &= np.asarray(pc.is_valid(arr))
-    if bufs[2] is None or not n or offsets[-1] == offsets[0]:
-        nothing = np.zeros(0, dtype=np.uint8)
-        return nothing, nothing, empty
-    data = np.frombuffer(bufs[2], dtype=np.uint8)
-    top = len(data) - 1
-    return data[np.minimum(offsets[:-1], top)], data[np.clip(offsets[1:] - 1, 0, top)], empty
+    offsets = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else _NO_BYTES
+    return offsets, data
+
+
+def _may_need_trim(offsets: np.ndarray, data: np.ndarray) -> bool:
+    """Whether some non-empty value starts or ends with a byte of :data:`_EDGE`."""
+    starts, ends = offsets[:-1], offsets[1:]
+    full = starts < ends
+    if not full.all():
+        starts, ends = starts[full], ends[full]
+    return bool(_EDGE[data[starts]].any() or _EDGE[data[ends - 1]].any())
 
 
 def present_mask(arr: pa.Array) -> np.ndarray:
@@ -98,22 +103,47 @@ def present_mask(arr: pa.Array) -> np.ndarray:
 
 
 def _matrix(arr: pa.Array, rows: np.ndarray, width: int) -> np.ndarray:
-    taken = pc.take(arr, pa.array(rows, type=pa.int64()))
-    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int32)
-    data = np.frombuffer(taken.buffers()[2], dtype=np.uint8)
-    start = int(offsets[taken.offset])
-    return data[start : start + width * len(rows)].reshape(len(rows), width).astype(np.int64)
+    """The bytes of the values at ``rows`` (all ``width`` bytes long) as a rows × width matrix.
+
+    When every value has that width the data buffer is reshaped in place, without a copy.
+    """
+    offsets, data = _offsets_data(arr)
+    start = int(offsets[0])
+    if len(rows) == len(arr) and int(offsets[-1]) - start == width * len(rows):
+        return data[start : start + width * len(rows)].reshape(len(rows), width)
+    taken: np.ndarray = data[offsets[rows][:, None] + np.arange(width)]
+    return taken
+
+
+def _civil_days(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of valid (proleptic Gregorian) dates, integer arithmetic only."""
+    y = y - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days: np.ndarray = era * 146097 + doe - 719468
+    return days
 
 
 def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(days since 1970-01-01, 0 where not a real date; which are real dates)."""
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     dim = _MDAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
     ok = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= dim)
-    y = np.where(ok, year, 1970)
-    ym = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]")
-    ym = ym + (np.where(ok, month, 1) - 1).astype("timedelta64[M]")
-    d = ym.astype("datetime64[D]") + (np.where(ok, day, 1) - 1).astype("timedelta64[D]")
-    return d.astype(np.int64), ok
+    days = np.where(ok, _civil_days(year, month, day), 0)
+    return days.astype(np.int64), ok
+
+
+def _digits(m: np.ndarray, cols: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(all the columns ``cols`` of byte matrix ``m`` are ASCII digits; their number)."""
+    ok = np.ones(len(m), dtype=bool)
+    value = np.zeros(len(m), dtype=np.int64)
+    for c in cols:
+        digit = m[:, c] - np.uint8(_ZERO)  # wraps below '0', so "< 10" tests digit-ness
+        ok &= digit < 10
+        value = value * 10 + digit
+    return ok, value
 
 
 def parse_dates(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +159,10 @@ def parse_dates(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         days = np.asarray(pc.fill_null(d32.cast(pa.int32()), 0)).astype(np.int64)
         return days, ok
     s = values
-    length = np.asarray(pc.fill_null(pc.binary_length(s), -1))
+    offsets, _data = _offsets_data(s)
+    length = np.diff(offsets)
+    if s.null_count:
+        length[~np.asarray(pc.is_valid(s))] = -1
     days = np.zeros(n, dtype=np.int64)
     ok = np.zeros(n, dtype=bool)
     done = np.zeros(n, dtype=bool)
@@ -145,28 +178,29 @@ def parse_dates(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         rows = np.flatnonzero(length == width)
         if not len(rows):
             continue
-        m = _matrix(s, rows, width) - _ZERO
+        m = _matrix(s, rows, width)
         if width == 10:
-            sep = m[:, [4, 7]] + _ZERO
-            seps_ok = np.isin(sep, [ord("-"), ord("/"), ord(".")]).all(axis=1)
-            seps_ok &= sep[:, 0] == sep[:, 1]
-            digits = m[:, [0, 1, 2, 3, 5, 6, 8, 9]]
+            fmt = (m[:, 4] == m[:, 7]) & np.isin(m[:, 4], _DATE_SEPS)
+            ys, y = _digits(m, (0, 1, 2, 3))
+            ms, mo = _digits(m, (5, 6))
+            ds, dd = _digits(m, (8, 9))
         else:
-            seps_ok = np.ones(len(rows), dtype=bool)
-            digits = m
-        fmt = seps_ok & ((digits >= 0) & (digits <= 9)).all(axis=1)
-        y = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-        mo = digits[:, 4] * 10 + digits[:, 5]
-        dd = digits[:, 6] * 10 + digits[:, 7]
+            ys, y = _digits(m, (0, 1, 2, 3))
+            ms, mo = _digits(m, (4, 5))
+            ds, dd = _digits(m, (6, 7))
+            fmt = np.ones(len(rows), dtype=bool)
+        fmt &= ys & ms & ds
         d, real = _days(y, mo, dd)
-        good = fmt & real
-        days[rows] = d
-        ok[rows] = good
-        done[rows[fmt]] = True
+        if len(rows) == n:
+            days, ok, done = d, fmt & real, fmt
+        else:
+            days[rows] = d
+            ok[rows] = fmt & real
+            done[rows[fmt]] = True
     rest = np.flatnonzero(~done & (length > 0))
     if len(rest):  # rare loose forms: 2024-1-5, 2024年1月5日
         loose = pc.take(s, pa.array(rest)).to_pylist()
-        ys, ms, ds = (
+        ys_, ms_, ds_ = (
             np.zeros(len(rest), np.int64),
             np.zeros(len(rest), np.int64),
             np.zeros(len(rest), np.int64),
@@ -174,11 +208,14 @@ def parse_dates(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         for i, text in enumerate(loose):
             hit = _LOOSE.match(text)
             if hit:
-                ys[i], ms[i], ds[i] = (int(g) for g in hit.groups())
-        d, real = _days(ys, ms, ds)
+                ys_[i], ms_[i], ds_[i] = (int(g) for g in hit.groups())
+        d, real = _days(ys_, ms_, ds_)
         days[rest] = d
         ok[rest] = real
     return days, ok
+
+
+_DATE_SEPS = np.frombuffer(b"-/.", dtype=np.uint8)
 
 
 def parse_amounts(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:

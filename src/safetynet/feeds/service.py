@@ -279,12 +279,9 @@ def _stream(
     if ids:
         all_ids = pa.chunked_array(ids, pa.string())
         all_numbers = pa.chunked_array(numbers, pa.int64())
-        distinct = pc.count_distinct(all_ids).as_py()
-        if distinct < len(all_ids) - all_ids.null_count:  # rare: find which IDs repeat
+        dup_ids = _repeated(all_ids)
+        if len(dup_ids):  # rare: quarantine every occurrence of a repeated ID
             table = pa.table({"rid": all_ids, "rn": all_numbers}).filter(pc.is_valid(all_ids))
-            counts = table.group_by("rid").aggregate([("rn", "count")])
-            dup_ids = counts.filter(pc.greater(counts.column("rn_count"), 1)).column("rid")
-            dup_ids = dup_ids.combine_chunks()
             hit = table.filter(pc.is_in(table.column("rid"), value_set=dup_ids))
             rid = hit.column("rid").combine_chunks()
             reject_parts.append(
@@ -293,6 +290,21 @@ def _stream(
             writer.drop("record_id", dup_ids)
     rejects = pa.concat_tables(reject_parts) if reject_parts else REJECT_SCHEMA.empty_table()
     return (read, blank), rejects.sort_by([("row_number", "ascending")])
+
+
+def _repeated(ids: pa.ChunkedArray) -> pa.Array:
+    """The distinct non-null values that occur more than once (one sort, no hash table).
+
+    >>> _repeated(pa.chunked_array([["a", "b", None], ["c", "a", None, "a"]])).to_pylist()
+    ['a']
+    """
+    values = ids.drop_null()
+    if len(values) < 2:
+        return pa.array([], pa.string())
+    ordered = pc.take(values, pc.sort_indices(values))
+    same = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))
+    repeated = pc.unique(ordered.slice(1).filter(same))
+    return repeated.combine_chunks() if isinstance(repeated, pa.ChunkedArray) else repeated
 
 
 _DONE = object()

@@ -254,8 +254,7 @@ def validate_batch(
             mapped = pc.take(codes, idx)
             out[f.name] = mapped.cast(pa.int8()) if f.kind == "grade" else mapped
         elif f.kind == "icd10":
-            upper = pc.utf8_upper(s)
-            shape = np.asarray(pc.fill_null(pc.match_substring_regex(upper, ICD10_PATTERN), False))
+            upper, shape = _icd10(s)
             col.add(present & ~shape, f.name, raw, "icd10")
             out[f.name] = upper
     _cross_rules(spec, table, col, fen_cache, day_cache)
@@ -314,11 +313,40 @@ def _cross_rules(
         col.add(a_ok & b_ok & (a < b), later, _raw(table, later), "date_order", texts)
 
 
+def _icd10(codes: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Upper-cased codes and where they have the ICD-10 shape (null: False).
+
+    A diagnosis column holds few distinct codes, so both steps run on its dictionary.
+
+    >>> upper, ok = _icd10(pa.array(["i63.9", None, "X1", "i63.9"]))
+    >>> upper.to_pylist(), ok.tolist()
+    (['I63.9', None, 'X1', 'I63.9'], [True, False, False, True])
+    """
+    encoded = pc.dictionary_encode(codes)
+    words = pc.utf8_upper(encoded.dictionary)
+    fits = np.asarray(pc.fill_null(pc.match_substring_regex(words, ICD10_PATTERN), False))
+    upper = pc.take(words, encoded.indices)
+    if not len(fits):
+        return upper, np.zeros(len(codes), dtype=bool)
+    index = np.asarray(pc.fill_null(encoded.indices, 0))
+    return upper, fits[index] & np.asarray(pc.is_valid(encoded.indices))
+
+
 def _major(icd10: pa.Array, prefixes: Sequence[str]) -> pa.Array:
-    """True where the code starts with one of ``prefixes`` (dots ignored on both sides)."""
-    flag = np.zeros(len(icd10), dtype=bool)
-    bare = pc.replace_substring(icd10, ".", "")
+    """True where the code starts with one of ``prefixes`` (dots ignored on both sides).
+
+    Tested on the column's distinct codes only.
+
+    >>> _major(pa.array(["C34.1", None, "I10", "C34.1"]), ["C3.4"]).to_pylist()
+    [True, False, False, True]
+    """
+    encoded = pc.dictionary_encode(icd10)
+    bare = pc.replace_substring(encoded.dictionary, ".", "")
+    hit = np.zeros(len(bare), dtype=bool)
     for prefix in prefixes:
         key = str(prefix).upper().replace(".", "")
-        flag |= np.asarray(pc.fill_null(pc.starts_with(bare, key), False))
-    return pa.array(flag)
+        hit |= np.asarray(pc.fill_null(pc.starts_with(bare, key), False))
+    if not len(hit):
+        return pa.array(np.zeros(len(icd10), dtype=bool))
+    index = np.asarray(pc.fill_null(encoded.indices, 0))
+    return pa.array(hit[index] & np.asarray(pc.is_valid(encoded.indices)))
