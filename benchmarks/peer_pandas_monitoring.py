@@ -15,10 +15,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from safetynet.monitoring.engine import FEED_COLUMNS, PEOPLE_COLUMNS, param_tables
+from safetynet.monitoring.engine import FEED_COLUMNS, param_tables
 from safetynet.monitoring.params import INDICATORS, ScoringParams
 
 __all__ = ["comparable", "score_month_pandas"]
+
+#: The snapshot columns the peer reads (it joins on the resident ID string itself).
+PEOPLE = ["household_id", "township_code", "resident_id", "identity"]
 
 
 def _read(paths: list[Path], columns: dict[str, pa.DataType]) -> pd.DataFrame:
@@ -86,7 +89,7 @@ def score_month_pandas(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(scores, evidence) as the engine computes them: see src/safetynet/monitoring/sql/."""
     tables = {k: v.to_pandas() for k, v in param_tables(params).items()}
-    pop = pq.read_table(people, columns=list(PEOPLE_COLUMNS)).to_pandas()
+    pop = pq.read_table(people, columns=PEOPLE).to_pandas()
     feed = _feed(partitions)
     weights = dict(zip(tables["p_weight"]["indicator"], tables["p_weight"]["weight"], strict=True))
     feed = feed[feed["indicator"].isin(weights)].copy()

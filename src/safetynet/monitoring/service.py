@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, true, update
+from sqlalchemy import Table, bindparam, insert, select, true, update
 from sqlalchemy.engine import Connection, Engine
 
 from safetynet.monitoring import snapshot as snap
@@ -208,8 +208,10 @@ def _upsert(
                 "updated_at": now,
             }
         )
+    if conn.dialect.name == "sqlite":  # a bigger page cache for the index updates of the bulk write
+        conn.exec_driver_sql("PRAGMA cache_size = -262144")
     if new_rows:
-        conn.execute(insert(Warning), new_rows)
+        _bulk_insert(conn, Warning.__table__, new_rows)  # type: ignore[arg-type]
     if updates:
         stmt = update(Warning.__table__).where(Warning.__table__.c.id == bindparam("b_id"))  # type: ignore[arg-type]
         conn.execute(stmt, updates)
@@ -231,12 +233,39 @@ def _upsert(
         for e in w["evidence"]
     ]
     if evidence:
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-        conn.execute(dialect_insert(WarningEvidence).on_conflict_do_nothing(), evidence)
+        _bulk_insert(conn, WarningEvidence.__table__, evidence, skip_conflicts=True)  # type: ignore[arg-type]
     return len(new_rows), len(updates)
+
+
+def _bulk_insert(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], *, skip_conflicts: bool = False
+) -> None:
+    """Insert ``rows`` (dicts with the same keys) in one executemany.
+
+    On SQLite the rows go to the driver as tuples, converted by the columns' own bind
+    processors (JSON, dates, numerics stored exactly as SQLAlchemy stores them), skipping
+    SQLAlchemy's per-row parameter handling; other databases use SQLAlchemy's bulk insert.
+    """
+    if conn.dialect.name != "sqlite":
+        if skip_conflicts:
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            conn.execute(pg_insert(table).on_conflict_do_nothing(), rows)
+        else:
+            conn.execute(insert(table), rows)
+        return
+    cols = list(rows[0])
+    procs = [table.c[c].type._cached_bind_processor(conn.dialect) for c in cols]
+    text = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})" + (
+        " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    )
+    conn.exec_driver_sql(
+        text,
+        [
+            tuple(v if p is None else p(v) for v, p in zip(row.values(), procs, strict=True))
+            for row in rows
+        ],
+    )
 
 
 def _points(e: dict[str, Any]) -> Any:
