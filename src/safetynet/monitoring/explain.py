@@ -40,6 +40,7 @@ __all__ = ["explain_household", "fmt", "level_rank", "score_of"]
 
 THOUSAND = Decimal(1000)
 _ORDER = {name: i for i, name in enumerate(INDICATORS)}
+_LABELS = {name: f"{INDICATOR_LABELS.get(name, name)} {name}" for name in INDICATORS}
 
 
 @lru_cache(maxsize=65536)  # weights, modifiers and points repeat across households
@@ -51,6 +52,19 @@ def fmt(value: Decimal) -> str:
     """
     text = format(value.normalize(), "f")
     return text
+
+
+@lru_cache(maxsize=4096)
+def _hit_numbers(weight: int, modifier: int) -> tuple[Decimal, str, str, str]:
+    """Points of a hit (Decimal) and the texts of weight, modifier and points, from milli units.
+
+    >>> _hit_numbers(30000, 1500)
+    (Decimal('45.0'), '30', '1.5', '45')
+    """
+    w = Decimal(weight) / THOUSAND
+    m = Decimal(modifier) / THOUSAND
+    pts = w * m
+    return pts, fmt(w), fmt(m), fmt(pts)
 
 
 def level_rank(level: str | None) -> int:
@@ -109,14 +123,11 @@ def explain_household(
     out_hits: list[dict[str, Any]] = []
     total = Decimal(0)
     for h in rows:
-        w = Decimal(h["weight"]) / THOUSAND
-        m = Decimal(h["modifier"]) / THOUSAND
-        pts = w * m
+        pts, ws, ms, ps = _hit_numbers(int(h["weight"]), int(h["modifier"]))
         total += pts
         sev = _severity(h)
-        label = f"{INDICATOR_LABELS.get(h['indicator'], h['indicator'])} {h['indicator']}"
+        label = _LABELS.get(h["indicator"]) or f"{h['indicator']} {h['indicator']}"
         where = f" · {sev}" if sev else ""
-        ws, ms, ps = fmt(w), fmt(m), fmt(pts)
         lines.append(f"{label} · {h['resident_id']}{where}: {ws} × {ms} = {ps}")
         out_hits.append(
             {

@@ -147,7 +147,8 @@ def _fetch_adbc(path: str, queries: list[tuple[str, pa.Schema]]) -> list[pa.Tabl
             )
         out = []
         for i, (_, schema) in enumerate(queries):
-            with pa.OSFile(str(Path(tmp) / f"{i}.arrow"), "rb") as source:
+            # memory-mapped: the tables point into the files (the mapping outlives their removal)
+            with pa.memory_map(str(Path(tmp) / f"{i}.arrow"), "rb") as source:
                 table = pa.ipc.open_file(source).read_all()
             out.append(_conform(table, schema))
         return out
@@ -206,11 +207,6 @@ def _cursor(raw: Any, query: str, schema: pa.Schema) -> pa.Table:
         cur.close()
 
 
-def _fetch(engine: Engine, query: str, schema: pa.Schema) -> pa.Table:
-    """Run one ``query`` and return its rows as Arrow (see :func:`_fetch_many`)."""
-    return _fetch_many(engine, [(query, schema)])[0]
-
-
 def write_hashed(table: pa.Table, folder: Path, stem: str) -> tuple[Path, str]:
     """Write ``table`` to ``folder/<stem>-<hash16>.parquet``; return (path, sha256 of the file)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -226,6 +222,7 @@ def write_hashed(table: pa.Table, folder: Path, stem: str) -> tuple[Path, str]:
         row_group_size=1 << 20,
         use_dictionary=dictionary or False,
         store_schema=False,
+        write_statistics=False,  # nothing filters on them; min/max of strings cost seconds
     )
     digest = hashlib.sha256()
     with tmp.open("rb") as fh:
@@ -425,24 +422,24 @@ def _population_sql(
         con.close()
 
 
-def _used(engine: Engine, month: str) -> pa.Table:
+def _used_query(month: str) -> tuple[str, pa.Schema]:
     query = (
         "SELECT household_id, source, record_id FROM warning_evidence "
         f"WHERE month < '{month}' ORDER BY household_id, source, record_id"
     )
-    return _fetch(engine, query, USED_SCHEMA)
+    return query, USED_SCHEMA
 
 
 def freeze(engine: Engine, *, month: str, priority: tuple[str, ...], lake: Path) -> Snapshot:
     """Read the scored population of ``month`` from the registry and write it to the lake."""
     start, end = month_bounds(month)
     queries = _queries(start, end, sqlite=engine.dialect.name == "sqlite")
-    active, person, household = _fetch_many(engine, queries)
+    # one read transaction for the population and the evidence already used
+    active, person, household, used = _fetch_many(engine, [*queries, _used_query(month)])
     table = with_keys(_population(active, person, household, priority))
     del active, person, household
     folder = lake / "snapshots" / f"month={month}"
     path, sha = write_hashed(table, folder, "people")
-    used = _used(engine, month)
     used_path, used_sha = write_hashed(used, folder, "used")
     households = len(pc.unique(table["household_id"])) if table.num_rows else 0
     return Snapshot(
