@@ -21,7 +21,9 @@ import os
 import queue
 import re
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +60,9 @@ __all__ = [
 
 MAJOR_DISEASE_PARAM = "medical.major_diseases.icd10_prefixes"
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+VALIDATORS = 2  # batches validated side by side
+#: freed memory goes back to the OS every this many batches (each release costs page faults)
+RELEASE_EVERY = 4
 _EXTS = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
 Progress = Callable[[int, int], None]
 
@@ -258,13 +263,16 @@ def _stream(
     prefixes: list[str] | None,
     on_progress: Progress | None,
 ) -> tuple[tuple[int, int], pa.Table]:
-    read = blank = 0
+    read = blank = batches = 0
     reject_parts: list[pa.Table] = []
     ids: list[pa.Array] = []
     numbers: list[pa.Array] = []
+
+    def check(raw: Any) -> Any:
+        return validate_batch(spec, raw.table, month=month, major_prefixes=prefixes)
+
     with _Background(writer.write) as sink:
-        for raw in _prefetch(reader.batches):
-            checked = validate_batch(spec, raw.table, month=month, major_prefixes=prefixes)
+        for raw, checked in _ordered_map(check, _prefetch(reader.batches), VALIDATORS):
             sink.put(checked.accepted)
             read += checked.rows + _distinct(raw.malformed)
             blank += checked.blank + raw.blank
@@ -275,7 +283,9 @@ def _stream(
             numbers.append(checked.row_numbers)
             if on_progress:
                 on_progress(reader.progress(), reader.total)
-            _release_memory()
+            batches += 1
+            if batches % RELEASE_EVERY == 0:
+                _release_memory()
     if ids:
         all_ids = pa.chunked_array(ids, pa.string())
         all_numbers = pa.chunked_array(numbers, pa.int64())
@@ -290,6 +300,34 @@ def _stream(
             writer.drop("record_id", dup_ids)
     rejects = pa.concat_tables(reject_parts) if reject_parts else REJECT_SCHEMA.empty_table()
     return (read, blank), rejects.sort_by([("row_number", "ascending")])
+
+
+def _ordered_map(
+    fn: Callable[[Any], Any], items: Iterator[Any], workers: int
+) -> Iterator[tuple[Any, Any]]:
+    """``(item, fn(item))`` in input order, ``fn`` running on up to ``workers`` items at once.
+
+    Validation is numpy and Arrow work that mostly runs without the GIL, so two batches are
+    checked side by side on two cores; at most ``workers`` batches are in flight.
+    """
+    if workers <= 1:
+        for item in items:
+            yield item, fn(item)
+        return
+    pending: deque[tuple[Any, Future[Any]]] = deque()
+    with ThreadPoolExecutor(workers, thread_name_prefix="feeds-validate") as pool:
+        try:
+            for item in items:
+                pending.append((item, pool.submit(fn, item)))
+                if len(pending) >= workers:
+                    first, done = pending.popleft()
+                    yield first, done.result()
+            while pending:
+                first, done = pending.popleft()
+                yield first, done.result()
+        finally:
+            for _item, fut in pending:
+                fut.cancel()
 
 
 def _repeated(ids: pa.ChunkedArray) -> pa.Array:
@@ -311,7 +349,7 @@ _DONE = object()
 
 
 def _release_memory() -> None:
-    """Hand freed memory back to the OS after each batch so RSS stays flat on big files."""
+    """Hand freed memory back to the OS (every few batches) so RSS stays flat on big files."""
     pa.default_memory_pool().release_unused()
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
