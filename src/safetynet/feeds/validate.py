@@ -145,17 +145,21 @@ class _Collector:
         raw: pa.Array,
         reason: str,
         texts: tuple[str, str] | None = None,
+        *,
+        taken: bool = False,
     ) -> None:
+        """Reject the rows in ``mask``; ``raw`` holds every row, or only those if ``taken``."""
         if not mask.any():
             return
         self.bad |= mask
         idx = pa.array(np.flatnonzero(mask))
+        values = raw.cast(pa.string()) if raw.type != pa.string() else raw
         self.parts.append(
             make_rejects(
                 pc.take(self.row_numbers, idx),
                 pc.take(self.record_ids, idx),
                 field,
-                pc.take(raw.cast(pa.string()) if raw.type != pa.string() else raw, idx),
+                values if taken else pc.take(values, idx),
                 reason,
                 texts,
             )
@@ -295,16 +299,19 @@ def _cross_rules(
         )
         if not over.any():
             continue
+        rows = pa.array(np.flatnonzero(over))  # the shown values are built for these rows only
         shown = pc.binary_join_element_wise(
             *[
                 pc.binary_join_element_wise(
-                    f"{f.heading}=", pc.fill_null(_raw(table, f.name).cast(pa.string()), ""), ""
+                    f"{f.heading}=",
+                    pc.fill_null(pc.take(_raw(table, f.name), rows).cast(pa.string()), ""),
+                    "",
                 )
                 for f in [*names, spec.field(total)]
             ],
             "; ",
         )
-        col.add(over, "+".join(parts), shown, "amount_sum", texts)
+        col.add(over, "+".join(parts), shown, "amount_sum", texts, taken=True)
     for later, earlier in spec.not_before:
         a, a_ok = days[later]
         b, b_ok = days[earlier]
