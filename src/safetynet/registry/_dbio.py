@@ -144,7 +144,7 @@ class Bulk:
             for name, definition in idx:
                 self.execute(f'DROP INDEX "{name}"')
                 rebuild.append(definition)
-            self.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            self.execute("SET LOCAL maintenance_work_mem = '1GB'")
             rebuild += [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d in fks]
             return rebuild
         marks = ", ".join("?" for _ in tables)

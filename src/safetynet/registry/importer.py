@@ -35,6 +35,9 @@ Progress = Callable[[str], None]
 #: New persons from which a load rebuilds indexes (and PostgreSQL foreign keys) afterwards
 #: instead of maintaining them row by row (only when the registry grows at least twofold).
 BULK_REBUILD_ROWS = 200_000
+#: SQLite page cache (KiB) while indexes are rebuilt: SQLite's sorter keeps this much in memory
+#: before it merges through temporary files (128 MiB before and after, for the peak RSS).
+REBUILD_CACHE_KIB = 262_144
 
 
 def file_sha256(path: Path) -> str:
@@ -48,8 +51,9 @@ def file_sha256(path: Path) -> str:
 def _duck(tmp: Path) -> Any:
     import duckdb
 
-    # A file-backed database, so that staged tables beyond the memory limit go to disk.
-    con = duckdb.connect(str(tmp / "stage.duckdb"))
+    # In memory, but bounded: blocks beyond the memory limit are offloaded to the temporary
+    # directory (measured ~30 % faster than a file-backed database, which writes every table).
+    con = duckdb.connect(":memory:")
     con.execute("SET memory_limit = '700MB'")
     con.execute("SET threads = 2")
     con.execute(f"SET temp_directory = '{tmp / 'spill'}'")
@@ -200,8 +204,12 @@ def _write(bulk: Bulk, import_id: int) -> dict[str, int]:
         "membership", mcols, f"SELECT id, {msel} FROM mm WHERE changed"
     )
     bulk.fix_sequences(["household", "person", "membership"])
+    if rebuild and not bulk.pg:
+        bulk.execute(f"PRAGMA cache_size = -{REBUILD_CACHE_KIB}")
     for statement in rebuild:
         bulk.execute(statement)
+    if rebuild and not bulk.pg:
+        bulk.execute("PRAGMA cache_size = -131072")
     reasons = ", ".join(
         "(" + ", ".join("'" + x.replace("'", "''") + "'" for x in (code, *spec)) + ")"
         for code, spec in ERRORS.items()
