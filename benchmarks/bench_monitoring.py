@@ -10,9 +10,10 @@ Setup: `safetynet synth --scale S --seed 7 --months 1 --start 2024-01`, then `re
   and ≥ 5 × faster than the plain pandas peer (benchmarks/peer_pandas_monitoring.py), whose
   warnings and evidence are asserted identical;
 - scale 10: the scale-S snapshot and feeds replicated 10 × with remapped IDs (household id +
-  k·10⁹, resident and record IDs prefixed with the replica digit k; every replica is a disjoint
-  copy, so hits, scores and levels multiply by 10), scored in a child process: peak RSS ≤ 4 GiB;
-  the 1 → 10 growth gives the estimate for the national platform (66 M+ monitored).
+  k·10⁹, record IDs prefixed with the replica digit k, the first digit of resident IDs, which
+  is 6 for every synthetic ID, replaced by k so that they keep their 18-digit form and integer
+  join key; every replica is a disjoint copy, so hits, scores and levels multiply by 10),
+  scored in a child process: peak RSS ≤ 4 GiB; the 1 → 10 growth gives the estimate for the national platform (66 M+ monitored).
 """
 
 from __future__ import annotations
@@ -153,6 +154,12 @@ def score_stage(people: Path, used: Path, partitions: dict[str, list[Path]]) -> 
         backend.close()
 
 
+def _swap(col: str) -> str:
+    """SQL: the resident ID with its first character replaced by the replica digit ``k`` (an
+    18-digit ID stays one, so replicas join on integer keys like the original)."""
+    return f"CAST(k AS VARCHAR) || SUBSTRING({col}, 2)"
+
+
 def replicate(
     people: Path, used: Path, partitions: dict[str, list[Path]], out: Path, k: int
 ) -> Path:
@@ -167,7 +174,10 @@ def replicate(
     folder.mkdir(parents=True, exist_ok=True)
     con.execute(
         f"COPY (SELECT * REPLACE (household_id + k * 1000000000 AS household_id, "
-        f"person_id + k * 1000000000 AS person_id, CAST(k AS VARCHAR) || resident_id AS resident_id) "
+        f"person_id + k * 1000000000 AS person_id, {_swap('resident_id')} AS resident_id, "
+        "CASE WHEN resident_key >= 0 THEN resident_key + (k - CAST(SUBSTRING(resident_id, 1, 1) "
+        "AS BIGINT)) * 110000000000000000 ELSE resident_key END AS resident_key, "
+        f"CASE WHEN resident_key >= 0 THEN '' ELSE {_swap('resident_id')} END AS resident_alt) "
         f"FROM read_parquet('{people}'), {rep}) TO '{folder / 'people-x.parquet'}' "
         "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1048576)"
     )
@@ -178,7 +188,7 @@ def replicate(
         paths = ", ".join(repr(str(f)) for f in files)
         con.execute(
             f"COPY (SELECT * REPLACE (CAST(k AS VARCHAR) || record_id AS record_id, "
-            f"CAST(k AS VARCHAR) || resident_id AS resident_id) FROM read_parquet([{paths}]), {rep}) "
+            f"{_swap('resident_id')} AS resident_id) FROM read_parquet([{paths}]), {rep}) "
             f"TO '{dest / 'part-0.parquet'}' (FORMAT parquet, COMPRESSION zstd)"
         )
     con.close()
