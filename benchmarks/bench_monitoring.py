@@ -11,8 +11,7 @@ Setup: `safetynet synth --scale S --seed 7 --months 1 --start 2024-01`, then `re
   warnings and evidence are asserted identical;
 - scale 10: the scale-S snapshot and feeds replicated 10 × with remapped IDs (household id +
   k·10⁹, record IDs prefixed with the replica digit k, the first digit of resident IDs, which
-  is 6 for every synthetic ID, replaced by k so that they keep their 18-digit form and integer
-  join key; every replica is a disjoint copy, so hits, scores and levels multiply by 10),
+  is 6 for every synthetic ID, replaced by k so that they keep their 18-character form; every replica is a disjoint copy, so hits, scores and levels multiply by 10),
   scored in a child process: peak RSS ≤ 4 GiB; the 1 → 10 growth gives the estimate for the national platform (66 M+ monitored).
 """
 
@@ -156,7 +155,7 @@ def score_stage(people: Path, used: Path, partitions: dict[str, list[Path]]) -> 
 
 def _swap(col: str) -> str:
     """SQL: the resident ID with its first character replaced by the replica digit ``k`` (an
-    18-digit ID stays one, so replicas join on integer keys like the original)."""
+    18-character ID stays one)."""
     return f"CAST(k AS VARCHAR) || SUBSTRING({col}, 2)"
 
 
@@ -174,10 +173,7 @@ def replicate(
     folder.mkdir(parents=True, exist_ok=True)
     con.execute(
         f"COPY (SELECT * REPLACE (household_id + k * 1000000000 AS household_id, "
-        f"person_id + k * 1000000000 AS person_id, {_swap('resident_id')} AS resident_id, "
-        "CASE WHEN resident_key >= 0 THEN resident_key + (k - CAST(SUBSTRING(resident_id, 1, 1) "
-        "AS BIGINT)) * 110000000000000000 ELSE resident_key END AS resident_key, "
-        f"CASE WHEN resident_key >= 0 THEN '' ELSE {_swap('resident_id')} END AS resident_alt) "
+        f"person_id + k * 1000000000 AS person_id, {_swap('resident_id')} AS resident_id) "
         f"FROM read_parquet('{people}'), {rep}) TO '{folder / 'people-x.parquet'}' "
         "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1048576)"
     )

@@ -48,8 +48,7 @@ FEED_COLUMNS: dict[str, dict[str, pa.DataType]] = {
 PEOPLE_COLUMNS: dict[str, pa.DataType] = {
     "household_id": pa.int64(),
     "township_code": pa.string(),
-    "resident_key": pa.int64(),
-    "resident_alt": pa.string(),
+    "resident_id": pa.string(),
     "identity": pa.string(),
 }
 USED_SCHEMA = pa.schema(
@@ -261,11 +260,6 @@ def score_month(
         if progress:
             progress(name)
 
-    if "resident_key" not in pq.read_schema(people).names:
-        raise ValueError(
-            f"快照缺少居民号键列，请重新生成快照 / snapshot {people} has no resident_key column "
-            "(written by an older version: freeze the month again)"
-        )
     backend.parquet("people", [people], PEOPLE_COLUMNS)
     for source in INDICATORS:
         backend.parquet(f"src_{source}", partitions.get(source, []), FEED_COLUMNS[source])

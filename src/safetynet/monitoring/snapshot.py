@@ -3,9 +3,7 @@
 The snapshot lists every member of every household with at least one person monitored during
 the month: household, township, resident ID, person, primary category (None for a member who
 is not monitored) and the household identity (highest-priority primary category of its
-members). Files are named by their content hash, so a run can always be reproduced. The file
-also holds the integer join key of each resident ID (:func:`resident_keys`), which the engine
-joins feed records on.
+members). Files are named by their content hash, so a run can always be reproduced.
 """
 
 from __future__ import annotations
@@ -33,8 +31,6 @@ __all__ = [
     "Snapshot",
     "freeze",
     "month_bounds",
-    "resident_keys",
-    "with_keys",
     "write_hashed",
 ]
 
@@ -237,81 +233,6 @@ def write_hashed(table: pa.Table, folder: Path, stem: str) -> tuple[Path, str]:
     return final, sha
 
 
-_NO_KEY = -1
-
-
-def resident_keys(ids: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
-    """Integer join keys for resident IDs: ``(resident_key, resident_alt)``.
-
-    An 18-character ID of 17 digits and a check character (digit or ``X``) becomes
-    ``int(first 17 digits) × 11 + check value`` (``X`` = 10; the largest key, about 1.1e18,
-    fits int64) with ``resident_alt`` empty; any other string keeps key -1 and itself as
-    ``resident_alt``. Equal pairs ⇔ equal IDs, and ``sql/feed.sql`` computes the same pair for
-    feed records, so the engine joins 8-byte integers instead of 18-byte strings.
-
-    >>> key, alt = resident_keys(pa.array(["11010519491231002X", "110105194912310021", "A1"]))
-    >>> key.to_pylist(), alt.to_pylist()
-    ([121115714403541032, 121115714403541023, -1], ['', '', 'A1'])
-    """
-    chunks = ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids]
-    key = np.empty(len(ids), np.int64)
-    pos = 0
-    for chunk in chunks:  # chunk by chunk: no combined copy of the strings
-        key[pos : pos + len(chunk)] = _chunk_keys(chunk.cast(pa.string()))
-        pos += len(chunk)
-    encodable = key != _NO_KEY
-    if encodable.all():  # the usual case: one empty string for everyone
-        zeros = pa.array(np.zeros(len(key), np.int32))
-        return pa.array(key, pa.int64()), pa.DictionaryArray.from_arrays(zeros, pa.array([""]))
-    arr = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
-    alt = pc.if_else(pa.array(encodable), pa.scalar("", pa.string()), arr.cast(pa.string()))
-    return pa.array(key, pa.int64()), alt.dictionary_encode()
-
-
-def _chunk_keys(arr: pa.Array) -> np.ndarray:
-    """:func:`resident_keys` of one string array (keys only)."""
-    n = len(arr)
-    offsets = np.frombuffer(arr.buffers()[1], np.int32)[arr.offset : arr.offset + n + 1]
-    if n == 0:
-        return np.empty(0, np.int64)
-    if arr.null_count or not bool(np.all(np.diff(offsets) == 18)):  # rare: mixed lengths
-        valid = arr.is_valid().to_numpy(zero_copy_only=False)
-        len18 = (np.diff(offsets) == 18) & valid
-        out = np.full(n, _NO_KEY, np.int64)
-        rows = np.flatnonzero(len18)
-        if len(rows):
-            out[rows] = _chunk_keys(arr.take(pa.array(rows)))
-        return out
-    raw = np.frombuffer(arr.buffers()[2], np.uint8)[offsets[0] : offsets[-1]]
-    chars = raw.reshape(n, 18)
-    out = np.empty(n, np.int64)
-    step = 1 << 16  # blocks small enough to stay in cache
-    for lo in range(0, n, step):
-        block = chars[lo : lo + step]
-        value = np.zeros(len(block), np.int64)
-        bad = np.zeros(len(block), bool)
-        for i in range(17):
-            digit = block[:, i] - np.uint8(48)  # wraps above 9 for anything but '0'..'9'
-            bad |= digit > 9
-            value *= 10
-            value += digit
-        last = block[:, 17]
-        is_x = last == ord("X")
-        check = last - np.uint8(48)
-        bad |= (check > 9) & ~is_x
-        value *= 11
-        value += np.where(is_x, 10, check)
-        value[bad] = _NO_KEY
-        out[lo : lo + step] = value
-    return out
-
-
-def with_keys(table: pa.Table) -> pa.Table:
-    """``table`` plus ``resident_key`` and ``resident_alt`` of its ``resident_id`` column."""
-    key, alt = resident_keys(table["resident_id"])
-    return table.append_column("resident_key", key).append_column("resident_alt", alt)
-
-
 _NONE = 127  # rank of "not monitored" (priority lists are far shorter)
 
 
@@ -436,7 +357,7 @@ def freeze(engine: Engine, *, month: str, priority: tuple[str, ...], lake: Path)
     queries = _queries(start, end, sqlite=engine.dialect.name == "sqlite")
     # one read transaction for the population and the evidence already used
     active, person, household, used = _fetch_many(engine, [*queries, _used_query(month)])
-    table = with_keys(_population(active, person, household, priority))
+    table = _population(active, person, household, priority)
     del active, person, household
     folder = lake / "snapshots" / f"month={month}"
     path, sha = write_hashed(table, folder, "people")

@@ -19,7 +19,6 @@ from tests.unit.monitoring.conftest import write_feed
 from safetynet.monitoring.engine import USED_SCHEMA, Backend, make_backend, score_month
 from safetynet.monitoring.explain import explain_household, score_of
 from safetynet.monitoring.params import DEFAULT_PRIORITY, scoring_params
-from safetynet.monitoring.snapshot import with_keys
 
 
 def _province(root: Path, seed: int = 7) -> tuple[Path, dict[str, list[Path]], pa.Table]:
@@ -35,10 +34,7 @@ def _province(root: Path, seed: int = 7) -> tuple[Path, dict[str, list[Path]], p
                 {
                     "household_id": hh,
                     "township_code": f"62{hh % 14 + 1:02d}02900",
-                    # 18-digit IDs (integer join keys) and, in odd households, other strings
-                    "resident_id": f"62010219800101{hh:03d}{'X' if i == 3 else i}"
-                    if hh % 2
-                    else f"R{hh:05d}{i}",
+                    "resident_id": f"R{hh:05d}{i}",
                     "person_id": len(rows) + 1,
                     "category": c,
                     "identity": ident,
@@ -46,7 +42,7 @@ def _province(root: Path, seed: int = 7) -> tuple[Path, dict[str, list[Path]], p
             )
     root.mkdir(parents=True, exist_ok=True)
     people = root / "people.parquet"
-    pq.write_table(with_keys(pa.Table.from_pylist(rows)), people)
+    pq.write_table(pa.Table.from_pylist(rows), people)
     ids = [r["resident_id"] for r in rows] + [f"OUT{i}" for i in range(40)]
     month, parts = "2024-03", {}
     gens = {

@@ -1,5 +1,5 @@
 -- Every feed record matched to the scored population (household_id NULL when the resident is
--- outside it; joined on the integer key of the resident ID, see feed.sql), with its base points in micro-points (weight milli × modifier milli) and a flag
+-- outside it), with its base points in micro-points (weight milli × modifier milli) and a flag
 -- for records already used as evidence on a warning of the same household in an earlier month.
 SELECT f.indicator, f.record_id, f.resident_id, f.mkey, f.amount,
        p.household_id, p.township_code, p.identity,
@@ -7,7 +7,7 @@ SELECT f.indicator, f.record_id, f.resident_id, f.mkey, f.amount,
        w.weight * COALESCE(m.factor, 1000) AS points_micro,
        CASE WHEN u.record_id IS NULL THEN 0 ELSE 1 END AS reused
 FROM feed f
-LEFT JOIN people p ON p.resident_key = f.resident_key AND p.resident_alt = f.resident_alt
+LEFT JOIN people p ON p.resident_id = f.resident_id
 JOIN p_weight w ON w.indicator = f.indicator
 LEFT JOIN p_modifier m
   ON m.indicator = f.indicator
