@@ -24,6 +24,8 @@ from safetynet.policy.parameters import (
     ParameterSet,
     load_parameters,
 )
+from safetynet.registry import rules as registry_rules
+from safetynet.registry.categories import CATEGORIES
 
 __all__ = [
     "CATEGORY_LABELS",
@@ -58,30 +60,9 @@ LEVEL_LABELS = {"blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red":
 #: Where the registry configures the primary-category priority (first found wins).
 PRIORITY_PATHS = ("registry.primary_priority", "registry.category_priority")
 #: Primary-category priority used when ``registry.category_priority`` is not configured.
-DEFAULT_PRIORITY = (
-    "tekun",
-    "dibao",
-    "dibao_edge",
-    "rigid_expense",
-    "sudden_hardship",
-    "unstable_lifted",
-    "edge_prone",
-    "disabled",
-    "ill",
-    "unemployed",
-)
-CATEGORY_LABELS = {
-    "tekun": "特困人员",
-    "dibao": "低保对象",
-    "dibao_edge": "低保边缘人口",
-    "rigid_expense": "刚性支出困难人口",
-    "sudden_hardship": "突发严重困难户",
-    "unstable_lifted": "脱贫不稳定户",
-    "edge_prone": "边缘易致贫户",
-    "disabled": "已登记办证残疾人",
-    "ill": "患病人员",
-    "unemployed": "登记失业人员",
-}
+DEFAULT_PRIORITY = registry_rules.DEFAULT_PRIORITY
+#: Category names in explanations (the registry's, with a shorter one for ``ill``).
+CATEGORY_LABELS = {**CATEGORIES, "ill": "患病人员"}
 
 
 def milli(value: Any, path: str = "value") -> int:

@@ -12,6 +12,9 @@ poverty-relapse people are split 40/40/20 across edge_prone, unstable_lifted and
 
 from __future__ import annotations
 
+from safetynet.registry.categories import CATEGORIES as CATEGORIES_ZH
+from safetynet.registry.rules import DEFAULT_PRIORITY
+
 __all__ = [
     "CATEGORIES",
     "CATEGORY_COUNTS",
@@ -34,18 +37,7 @@ __all__ = [
 PROVINCE_POPULATION = 24_660_000
 
 #: Primary-category priority (the registry default); index + 1 is the category's number code.
-PRIORITY = (
-    "tekun",
-    "dibao",
-    "dibao_edge",
-    "rigid_expense",
-    "sudden_hardship",
-    "unstable_lifted",
-    "edge_prone",
-    "disabled",
-    "ill",
-    "unemployed",
-)
+PRIORITY = DEFAULT_PRIORITY
 CATEGORIES = PRIORITY
 
 CATEGORY_COUNTS = {
@@ -61,18 +53,7 @@ CATEGORY_COUNTS = {
     "unemployed": 16_600,
 }
 
-CATEGORY_ZH = {
-    "dibao": "低保对象",
-    "tekun": "特困人员",
-    "dibao_edge": "低保边缘人口",
-    "rigid_expense": "刚性支出困难人口",
-    "edge_prone": "边缘易致贫户",
-    "unstable_lifted": "脱贫不稳定户",
-    "sudden_hardship": "突发严重困难户",
-    "unemployed": "登记失业人员",
-    "disabled": "已登记办证残疾人",
-    "ill": "患病住院/慢性病/重大疾病",
-}
+CATEGORY_ZH = CATEGORIES_ZH
 
 #: Rows per month at scale 1.0 (university: per year, July and August only).
 MONTHLY_VOLUME = {
