@@ -68,7 +68,7 @@ def _gather(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     return data[starts[:, None] + np.arange(width)]
 
 
-def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+def days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Days since 1970-01-01 (proleptic Gregorian), integer arithmetic only."""
     y = y - (m <= 2)
     era = y // 400
@@ -137,7 +137,7 @@ def check_array(values: Any, *, today: date) -> pa.Table:
     month_ok = (month >= 1) & (month <= 12)
     dim = _MDAYS[np.where(month_ok, month, 0)] + ((month == 2) & leap)
     real = fmt_ok & month_ok & (day >= 1) & (day <= dim)
-    days = np.where(real, _days_from_civil(year, month, day), 0)
+    days = np.where(real, days_from_civil(year, month, day), 0)
     lo = (ids.MIN_BIRTH - date(1970, 1, 1)).days
     hi = (today - date(1970, 1, 1)).days
     date_ok = real & (days >= lo) & (days <= hi)

@@ -22,6 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from safetynet._ids_vector import days_from_civil as _civil_days
+
 __all__ = [
     "AMOUNT_ERRORS",
     "as_strings",
@@ -113,17 +115,6 @@ def _matrix(arr: pa.Array, rows: np.ndarray, width: int) -> np.ndarray:
         return data[start : start + width * len(rows)].reshape(len(rows), width)
     taken: np.ndarray = data[offsets[rows][:, None] + np.arange(width)]
     return taken
-
-
-def _civil_days(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 of valid (proleptic Gregorian) dates, integer arithmetic only."""
-    y = y - (m <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    days: np.ndarray = era * 146097 + doe - 719468
-    return days
 
 
 def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
