@@ -8,19 +8,20 @@ from safetynet.cli._common import console
 
 #: The demo province: 1 % of Gansu (about 43 K monitored people), 12 months from 2024-01.
 DEMO_SCALE = 0.01
-PROVINCE_POPULATION = 24_660_000
 
 
 def run_demo() -> None:
     """Synthesise, import, ingest and monitor the demo province (each step idempotent)."""
     from safetynet.cli import feeds, monitor, regions, registry, synth
     from safetynet.config import get_settings
+    from safetynet.policy.parameters import default_parameters
 
     settings = get_settings()
+    province = int(default_parameters().get("registry.population.province", "2024-01-01"))
     console.rule("safetynet demo — 模拟省份 / synthetic province")
     regions.demo_step()
     synth_dir = synth.demo_step(settings.home / "synth")
-    registry.demo_step(synth_dir, population=round(PROVINCE_POPULATION * DEMO_SCALE))
+    registry.demo_step(synth_dir, population=round(province * DEMO_SCALE))
     feeds.demo_step(synth_dir)
     monitor.demo_step()
     console.rule()
