@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
+from safetynet.regions import service as regions_service
 
 runner = CliRunner()
 
@@ -163,24 +164,20 @@ def test_grants_csv_gb18030_and_errors(tmp_path: Path) -> None:
 
 
 def _registry(engine: Engine) -> None:
+    regions_service.upsert(
+        engine=engine,
+        rows=[
+            ("62", "甘肃省"),
+            ("6201", "兰州市"),
+            ("620102", "城关区"),
+            ("620102901", "模拟街道（模拟）"),
+            ("6202", "嘉峪关市"),
+            ("620201", "嘉峪关市辖区"),
+            ("620201901", "模拟镇（模拟）"),
+        ],
+        source="test",
+    )
     with engine.begin() as conn:
-        regions = [
-            ("62", "甘肃省", 1, None),
-            ("6201", "兰州市", 2, "62"),
-            ("620102", "城关区", 3, "6201"),
-            ("620102901", "模拟街道（模拟）", 4, "620102"),
-            ("6202", "嘉峪关市", 2, "62"),
-            ("620201", "嘉峪关市辖区", 3, "6202"),
-            ("620201901", "模拟镇（模拟）", 4, "620201"),
-        ]
-        for code, name, level, parent in regions:
-            conn.execute(
-                text(
-                    "INSERT INTO region (code, name, level, parent_code, source) "
-                    "VALUES (:c, :n, :l, :p, 'test')"
-                ),
-                {"c": code, "n": name, "l": level, "p": parent},
-            )
         for hid, town in ((1, "620102901"), (2, "620201901")):
             conn.execute(
                 text(

@@ -6,21 +6,21 @@ import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from safetynet.ids import check_digit
+from safetynet.regions import service as regions_service
 from safetynet.registry._reader import HEADINGS
 
 REGIONS = [
-    ("62", "甘肃省", 2, None),
-    ("6201", "兰州市", 4, "62"),
-    ("620102", "城关区", 6, "6201"),
-    ("620102901", "模拟一镇（模拟）", 9, "620102"),
-    ("620102902", "模拟二镇（模拟）", 9, "620102"),
-    ("6202", "嘉峪关市", 4, "62"),
-    ("620201", "嘉峪关市辖区", 6, "6202"),
-    ("620201901", "模拟三镇（模拟）", 9, "620201"),
+    ("62", "甘肃省"),
+    ("6201", "兰州市"),
+    ("620102", "城关区"),
+    ("620102901", "模拟一镇（模拟）"),
+    ("620102902", "模拟二镇（模拟）"),
+    ("6202", "嘉峪关市"),
+    ("620201", "嘉峪关市辖区"),
+    ("620201901", "模拟三镇（模拟）"),
 ]
 
 
@@ -49,12 +49,5 @@ def write_csv(path: Path, rows: Iterable[dict[str, str]], *, encoding: str = "ut
 
 
 def insert_regions(engine: Engine) -> None:
-    with engine.begin() as conn:
-        for code, name, level, parent in REGIONS:
-            conn.execute(
-                text(
-                    "INSERT INTO region (code, name, level, parent_code, source) "
-                    "VALUES (:c, :n, :l, :p, 'test')"
-                ),
-                {"c": code, "n": name, "l": level, "p": parent},
-            )
+    """The test divisions, loaded through the regions service (levels and parents derived)."""
+    regions_service.upsert(engine=engine, rows=REGIONS, source="test")
