@@ -5,16 +5,13 @@ No formal target; a national village table (~620 k rows) should load in well und
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-import uuid
 from pathlib import Path
-from urllib.parse import quote
-
-from sqlalchemy import text
 
 from benchmarks._harness import Result
-from safetynet.db import make_engine, upgrade
+from safetynet.db import make_engine, scratch_schema, upgrade
 from safetynet.regions import service
 
 DIVISIONS = Path(__file__).resolve().parents[2] / "shared" / "data" / "divisions"
@@ -33,19 +30,6 @@ def _village_file(folder: Path, per_township: int) -> Path:
     return path
 
 
-def _engines(folder: Path) -> list[tuple[str, str, object]]:
-    out: list[tuple[str, str, object]] = [("sqlite", f"sqlite:///{folder / 'bench.db'}", None)]
-    base = os.environ.get("SAFETYNET_TEST_DATABASE_URL")
-    if base:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in base else "?"
-        out.append(("postgresql", f"{base}{sep}options={quote(f'-csearch_path={schema}')}", schema))
-    return out
-
-
 def _timed(fn):  # type: ignore[no-untyped-def]
     import time
 
@@ -59,11 +43,15 @@ def run(quick: bool) -> list[Result]:
         return [Result("division import", 0, "s", notes=f"skipped: {DIVISIONS} not found")]
     per_township = 10 if quick else 100
     results: list[Result] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         folder = Path(tmp)
+        urls = [("sqlite", f"sqlite:///{folder / 'bench.db'}")]
+        base = os.environ.get("SAFETYNET_TEST_DATABASE_URL")
+        if base:
+            urls.append(("postgresql", stack.enter_context(scratch_schema(base, "bench"))))
         villages = _village_file(folder, per_township)
         official = [DIVISIONS / f for f in FILES]
-        for label, url, schema in _engines(folder):
+        for label, url in urls:
             engine = make_engine(url)
             upgrade(engine)
             secs, rep = _timed(lambda e=engine: service.import_divisions(engine=e, paths=official))
@@ -86,9 +74,4 @@ def run(quick: bool) -> list[Result]:
                 )
             )
             engine.dispose()
-            if schema:
-                admin = make_engine(os.environ["SAFETYNET_TEST_DATABASE_URL"])
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
     return results

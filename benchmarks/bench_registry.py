@@ -13,9 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 from sqlalchemy import text
 
@@ -88,20 +86,10 @@ def run(quick: bool) -> list[Result]:
             "SAFETYNET_TEST_DATABASE_URL"
         )
         if base:
-            from safetynet.db import make_engine
+            from safetynet.db import scratch_schema
 
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            admin = make_engine(base)
-            with admin.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            sep = "&" if "?" in base else "?"
-            url = f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-            try:
+            with scratch_schema(base, "bench") as url:
                 results += _measure("PostgreSQL", url, path, rows, divisions)
-            finally:
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
     for r in results:
         if "RSS" not in r.name:
             r.notes = f"scale {scale}, {path.suffix[1:]} input from {made_by}"

@@ -8,17 +8,14 @@ in CI sets it) and is skipped, with that reason, when it is unset.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from safetynet.config import get_settings
-from safetynet.db import make_engine, upgrade
+from safetynet.db import make_engine, scratch_schema, upgrade
 
 PG_ENV = "SAFETYNET_TEST_DATABASE_URL"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -54,21 +51,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     base = _pg_base()
     if not base:
         pytest.skip(f"PostgreSQL half skipped: {PG_ENV} is not set")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    url = f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    try:
+    with scratch_schema(base, "t") as url:
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
         yield url
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-__all__ = ["Base", "current_revision", "make_engine", "session_scope", "upgrade"]
+__all__ = ["Base", "current_revision", "make_engine", "scratch_schema", "session_scope", "upgrade"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -69,6 +70,28 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def scratch_schema(base_url: str, prefix: str = "t") -> Iterator[str]:
+    """A new, empty PostgreSQL schema, for tests and benchmarks.
+
+    Yields a URL whose ``search_path`` is that schema; the schema and everything in it is
+    dropped afterwards.
+    """
+    from urllib.parse import quote
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base_url else "?"
+    try:
+        yield f"{base_url}{sep}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def _alembic_config(engine: Engine) -> Any:
