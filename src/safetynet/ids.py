@@ -38,6 +38,7 @@ __all__ = [
     "check",
     "check_array",
     "check_digit",
+    "mask",
     "normalize",
     "today_in_china",
 ]
@@ -67,6 +68,18 @@ def check_digit(first17: str) -> str:
     """
     total = sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True))
     return CHECK_CHARS[total % 11]
+
+
+def mask(resident_id: str) -> str:
+    """The resident ID as shown to people: the middle eight characters (birth date and part of
+    the sequence number) hidden. Anything that is not 18 characters is shown as it is.
+
+    >>> mask("11010519491231002X")
+    '110105********002X'
+    """
+    return (
+        resident_id[:6] + "********" + resident_id[14:] if len(resident_id) == 18 else resident_id
+    )
 
 
 def _clean(raw: str) -> str:

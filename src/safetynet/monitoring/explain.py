@@ -1,12 +1,14 @@
 """Explanations: the lines that add a household's hits, identity factor and bonus up to its score.
 
 Pure rules (no framework). The numbers are recomputed here in Decimal from the same milli units
-the SQL used, and must give the SQL's score; a mismatch is a bug and raises.
+the SQL used, and must give the SQL's score; a mismatch is a bug and raises. Explanations are
+stored on the warning and shown to officers, so a person appears in them by masked resident ID
+only (the full ID stays in ``warning_evidence``, beside the record it came from).
 
 >>> hits = [
-...     {"indicator": "hospital", "record_id": "Z1", "resident_id": "A", "mkey": None,
-...      "amount": Decimal("12000.00"), "weight": 30000, "modifier": 1500},
-...     {"indicator": "university", "record_id": "K1", "resident_id": "B",
+...     {"indicator": "hospital", "record_id": "Z1", "resident_id": "620102198001011233",
+...      "mkey": None, "amount": Decimal("12000.00"), "weight": 30000, "modifier": 1500},
+...     {"indicator": "university", "record_id": "K1", "resident_id": "62010220060301002X",
 ...      "mkey": "undergraduate", "amount": None, "weight": 15000, "modifier": 1000},
 ... ]
 >>> e = explain_household(hits, identity="dibao_edge", factor=1500, bonus=10000,
@@ -14,8 +16,8 @@ the SQL used, and must give the SQL's score; a mismatch is a bug and raises.
 >>> e["score"], e["level"], e["base"], e["bonus_points"]
 (100, 'red', '60', '10')
 >>> print("\\n".join(e["lines"]))
-住院 hospital · A · 个人自付 12000.00 元: 30 × 1.5 = 45
-高考录取 university · B · undergraduate: 15 × 1 = 15
+住院 hospital · 620102********1233 · 个人自付 12000.00 元: 30 × 1.5 = 45
+高考录取 university · 620102********002X · undergraduate: 15 × 1 = 15
 身份系数 低保边缘人口 dibao_edge: 1.5 × 60 = 90
 叠加加分 overlap bonus: 10 × (2 − 1) = 10
 得分 score: 90 + 10 = 100 → 红色 red (≥ 90)
@@ -28,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
+from safetynet.ids import mask
 from safetynet.monitoring.params import (
     CATEGORY_LABELS,
     INDICATOR_LABELS,
@@ -128,12 +131,13 @@ def explain_household(
         sev = _severity(h)
         label = _LABELS.get(h["indicator"]) or f"{h['indicator']} {h['indicator']}"
         where = f" · {sev}" if sev else ""
-        lines.append(f"{label} · {h['resident_id']}{where}: {ws} × {ms} = {ps}")
+        person = mask(h["resident_id"])
+        lines.append(f"{label} · {person}{where}: {ws} × {ms} = {ps}")
         out_hits.append(
             {
                 "indicator": h["indicator"],
                 "record_id": h["record_id"],
-                "resident_id": h["resident_id"],
+                "person": person,
                 "severity": sev,
                 "weight": ws,
                 "modifier": ms,

@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from safetynet.ids import mask as mask_id
 from safetynet.policy.parameters import ParameterSet, default_parameters
 from safetynet.regions.models import Region
 from safetynet.registry import rules
@@ -60,17 +61,6 @@ __all__ = [
 
 class MembershipRejected(ValueError):
     """A membership breaks a registry rule; the message is bilingual."""
-
-
-def mask_id(resident_id: str) -> str:
-    """Mask the middle eight characters of a resident ID for display.
-
-    >>> mask_id("11010519491231002X")
-    '110105********002X'
-    """
-    return (
-        resident_id[:6] + "********" + resident_id[14:] if len(resident_id) == 18 else resident_id
-    )
 
 
 def primary_priority(on: date, params: ParameterSet | None = None) -> tuple[str, ...]:

@@ -15,8 +15,8 @@ from safetynet.monitoring import service
 from safetynet.monitoring.models import MonitoringRun, Warning, WarningEvidence
 
 EXPECTED_LINES = [
-    "住院 hospital · A00000000000000001 · 个人自付 12000.00 元: 30 × 1.5 = 45",
-    "高考录取 university · A00000000000000002 · undergraduate: 15 × 1 = 15",
+    "住院 hospital · A00000********0001 · 个人自付 12000.00 元: 30 × 1.5 = 45",
+    "高考录取 university · A00000********0002 · undergraduate: 15 × 1 = 15",
     "身份系数 低保边缘人口 dibao_edge: 1.5 × 60 = 90",
     "叠加加分 overlap bonus: 10 × (2 − 1) = 10",
     "得分 score: 90 + 10 = 100 → 红色 red (≥ 90)",
@@ -49,6 +49,12 @@ def test_worked_example_exactly(engine, registry, lake, example_params):
     assert e["lines"] == EXPECTED_LINES
     assert (e["factor"], e["base"], e["bonus_points"], e["score"]) == ("1.5", "60", "10", 100)
     assert _count(engine, WarningEvidence) == 2
+    # people appear in the stored explanation by masked ID only; the evidence keeps the full one
+    assert [h["person"] for h in e["hits"]] == ["A00000********0001", "A00000********0002"]
+    assert "A00000000000000001" not in json.dumps(w["explanation"])
+    with engine.connect() as conn:
+        full = conn.execute(select(WarningEvidence.resident_id).order_by(WarningEvidence.id))
+        assert full.scalars().all() == ["A00000000000000001", "A00000000000000002"]
     assert s.by_prefecture == {"6201": {"blue": 0, "yellow": 0, "orange": 0, "red": 1}}
 
 
