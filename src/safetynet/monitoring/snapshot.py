@@ -127,11 +127,12 @@ def _fetch_adbc(path: str, queries: list[tuple[str, pa.Schema]]) -> list[pa.Tabl
     import json
     import subprocess
     import sys
-    import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="safetynet-snapshot-") as tmp:
+    from safetynet.scratch import scratch_dir
+
+    with scratch_dir("snapshot") as tmp:
         proc = subprocess.run(
-            [sys.executable, "-m", "safetynet.monitoring._sqlite_reader", path, tmp],
+            [sys.executable, "-m", "safetynet.monitoring._sqlite_reader", path, str(tmp)],
             input=json.dumps([q for q, _ in queries]),
             capture_output=True,
             text=True,
@@ -144,7 +145,7 @@ def _fetch_adbc(path: str, queries: list[tuple[str, pa.Schema]]) -> list[pa.Tabl
         out = []
         for i, (_, schema) in enumerate(queries):
             # memory-mapped: the tables point into the files (the mapping outlives their removal)
-            with pa.memory_map(str(Path(tmp) / f"{i}.arrow"), "rb") as source:
+            with pa.memory_map(str(tmp / f"{i}.arrow"), "rb") as source:
                 table = pa.ipc.open_file(source).read_all()
             out.append(_conform(table, schema))
         return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -27,6 +26,7 @@ from safetynet.registry._dbio import Bulk
 from safetynet.registry._reader import FIELDS, ImportRefused, RegistryFile, open_registry_file
 from safetynet.registry._stages import cross_checks, parse, resolve
 from safetynet.registry.schemas import ImportSummary
+from safetynet.scratch import scratch_dir
 
 __all__ = ["ImportRefused", "file_sha256", "import_file"]
 
@@ -296,8 +296,7 @@ def import_file(
                     accepted=prev[2], rejected=prev[3], repeat=True, repeat_of=prev[0],
                     seconds=time.perf_counter() - t0,
                 )  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="safetynet-import-") as tmpdir:
-        tmp = Path(tmpdir)
+    with scratch_dir("import") as tmp:
         duck = _duck(tmp)
         try:
             if progress:
