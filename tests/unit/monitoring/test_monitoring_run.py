@@ -11,7 +11,7 @@ from tests.unit.monitoring.conftest import EXAMPLE, HERE, example_feeds, write_f
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
-from safetynet.monitoring import service
+from safetynet.monitoring import service, store
 from safetynet.monitoring.models import MonitoringRun, Warning, WarningEvidence
 
 EXPECTED_LINES = [
@@ -114,7 +114,7 @@ def test_crash_mid_run_leaves_database_as_it_was(
     def boom(_e):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "_points", boom)  # fails after warnings are inserted
+    monkeypatch.setattr(store, "_points", boom)  # fails after warnings are inserted
     with pytest.raises(RuntimeError):
         _run(engine, lake, example_params)
     assert _count(engine, Warning) == 0 and _count(engine, MonitoringRun) == 0
