@@ -196,7 +196,9 @@ def run_month(
         t2 = time.perf_counter()
         new = updated = 0
         if not repeat:
-            new, updated = upsert_warnings(conn, month, warnings, params.version, started)
+            new, updated = upsert_warnings(
+                conn, month, warnings, params.version, started, rerun=bool(previous)
+            )
         timings["write"] = round(time.perf_counter() - t2, 4)
         timings["total"] = round(time.perf_counter() - t0, 4)
         counts = {

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, true, update
+from sqlalchemy import Table, bindparam, delete, insert, select, true, update
 from sqlalchemy.engine import Connection
 
 from safetynet.monitoring.explain import level_rank
@@ -15,11 +15,24 @@ from safetynet.monitoring.models import Warning, WarningEvidence
 
 __all__ = ["upsert_warnings"]
 
+_CHUNK = 10_000  # households per DELETE … IN (…) when a month is re-run
+
 
 def upsert_warnings(
-    conn: Connection, month: str, warnings: dict[int, dict[str, Any]], version: str, now: datetime
+    conn: Connection,
+    month: str,
+    warnings: dict[int, dict[str, Any]],
+    version: str,
+    now: datetime,
+    *,
+    rerun: bool = False,
 ) -> tuple[int, int]:
-    """Insert new warnings, update open ones (level never lowered); add evidence once."""
+    """Insert new warnings, update open ones (level never lowered); add evidence once.
+
+    ``rerun``: the month was run before with other inputs or parameters. The evidence of this
+    month for these households is then replaced by this run's, so that it matches the
+    explanation just written (a corrected feed may have dropped a record).
+    """
     open_rows = conn.execute(
         select(
             Warning.id,
@@ -94,6 +107,15 @@ def upsert_warnings(
         for hh, w in warnings.items()
         for e in w["evidence"]
     ]
+    if rerun:
+        households = list(warnings)
+        for i in range(0, len(households), _CHUNK):
+            conn.execute(
+                delete(WarningEvidence).where(
+                    WarningEvidence.month == month,
+                    WarningEvidence.household_id.in_(households[i : i + _CHUNK]),
+                )
+            )
     if evidence:
         _bulk_insert(conn, WarningEvidence.__table__, evidence, skip_conflicts=True)  # type: ignore[arg-type]
     return len(new_rows), len(updates)

@@ -70,6 +70,31 @@ def test_same_month_twice_is_a_repeat(engine, registry, lake, example_params):
     assert _count(engine, WarningEvidence) == 2 and _count(engine, MonitoringRun) == 2
 
 
+def test_rerun_with_a_corrected_feed_replaces_that_months_evidence(
+    engine, registry, lake, example_params
+):
+    """The hospital corrects January: ZY1 becomes ZY7 (same stay, new record ID). The re-run
+    is not a repeat; the warning's January evidence is exactly what its explanation shows."""
+    registry(EXAMPLE)
+    example_feeds(lake)
+    _run(engine, lake, example_params)
+    write_feed(
+        lake,
+        "hospital",
+        "2024-01",
+        [{"record_id": "ZY7", "resident_id": "A00000000000000001", "oop": "12000.00"}],
+    )
+    again = _run(engine, lake, example_params)
+    assert not again.repeat and again.warnings_new == 0
+    (w,) = _warnings(engine)
+    shown = sorted(h["record_id"] for h in w["explanation"]["2024-01"]["hits"])
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(WarningEvidence.record_id).where(WarningEvidence.month == "2024-01")
+        ).scalars()
+        assert sorted(stored) == shown == ["KS1", "ZY7"]
+
+
 def test_evidence_never_counted_twice_and_level_never_lowered(
     engine, registry, lake, example_params
 ):
