@@ -89,12 +89,15 @@ def ingest(
     as_json: bool = JsonOpt,
 ) -> None:
     """Validate one file and make it the (source, month) lake partition; bad rows are quarantined."""
+    from safetynet.feeds.lake import PartitionBusy
     from safetynet.feeds.specs import FeedRefused
 
     _spec(source)
     engine = open_engine(migrate=True)
     try:
         result = _ingest_one(engine, source, month, file, actor, as_json)
+    except PartitionBusy as exc:
+        fail(f"未做任何更改 / nothing changed: {exc}")
     except FeedRefused as exc:
         fail(f"文件被拒绝，未做任何更改 / file refused, nothing changed: {exc}")
     if as_json:
@@ -126,6 +129,7 @@ def ingest_dir(
 def _ingest_dir(
     directory: Path, month: str | None, actor: str | None, quiet: bool
 ) -> tuple[list[Any], list[str]]:
+    from safetynet.feeds.lake import PartitionBusy
     from safetynet.feeds.service import check_month, find_month_files
     from safetynet.feeds.specs import FeedRefused
 
@@ -144,6 +148,9 @@ def _ingest_dir(
     for source, path in files.items():
         try:
             result = _ingest_one(engine, source, month, path, actor, quiet)
+        except PartitionBusy as exc:
+            problems.append(f"{path.name}: 未导入 / not ingested: {exc}")
+            continue
         except FeedRefused as exc:
             problems.append(f"{path.name}: 文件被拒绝 / refused: {exc}")
             continue

@@ -6,6 +6,12 @@ elsewhere two renames are used and :func:`recover` puts a saved old partition ba
 fell between them. Readers glob ``month=*`` and never see the hidden directories. A crash at any
 point leaves either the old partition or the new one, never half of one.
 
+Ingests of one (source, month) are serialised by :func:`partition_lock`: an exclusive
+``flock`` on ``<lake>/feeds/<source>/.month=YYYY-MM.lock``, a hidden empty file beside the
+partition that no reader globs. The kernel drops the lock when its holder exits, even by
+``kill -9``, so a crash never leaves a stale lock; the file itself is kept (deleting a lock
+file that another process may be opening would let two holders in).
+
 Test hook: with ``SAFETYNET_FEEDS_PAUSE_BEFORE_SWAP=<file>`` set, the writer creates ``<file>``
 after the new partition is complete and then blocks until it is killed (used to prove that a
 killed ingest leaves the previous partition intact).
@@ -15,21 +21,39 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import hashlib
 import os
 import shutil
 import signal
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-__all__ = ["PART_FILE", "PAUSE_ENV", "PartitionWriter", "file_sha256", "recover"]
+from safetynet.feeds.specs import FeedRefused
+
+__all__ = [
+    "LOCK_TIMEOUT",
+    "PART_FILE",
+    "PAUSE_ENV",
+    "PartitionBusy",
+    "PartitionWriter",
+    "file_sha256",
+    "lock_path",
+    "partition_lock",
+    "recover",
+]
 
 PART_FILE = "part-0.parquet"
 PAUSE_ENV = "SAFETYNET_FEEDS_PAUSE_BEFORE_SWAP"
+#: how long an ingest waits for another ingest of the same (source, month), in seconds
+LOCK_TIMEOUT = 600.0
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -83,6 +107,57 @@ def recover(partition: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
     for tmp in parent.glob(f".tmp-{partition.name}-*"):
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+class PartitionBusy(FeedRefused):
+    """Another ingest of the same (source, month) held the partition lock for the whole wait."""
+
+
+def lock_path(partition: Path) -> Path:
+    """The lock file of a partition: ``…/<source>/.month=YYYY-MM.lock`` (hidden, beside it).
+
+    >>> lock_path(Path("lake/feeds/hospital/month=2024-03")).as_posix()
+    'lake/feeds/hospital/.month=2024-03.lock'
+    """
+    return partition.parent / f".{partition.name}.lock"
+
+
+@contextmanager
+def partition_lock(partition: Path, *, timeout: float | None = None) -> Iterator[None]:
+    """Hold the exclusive lock of ``partition``, waiting at most ``timeout`` seconds for it
+    (default :data:`LOCK_TIMEOUT`; 0 = do not wait).
+
+    Raises :class:`PartitionBusy` if another holder keeps it that long. ``flock`` locks belong to
+    the open file, so two threads of one process exclude each other as two processes do.
+    """
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
+    path = lock_path(partition)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        deadline = time.monotonic() + timeout
+        pause = 0.01
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    source, month = partition.parent.name, partition.name.removeprefix("month=")
+                    raise PartitionBusy(
+                        f"{source} {month} 的另一次导入仍在进行，已等待 {timeout:g} 秒，请稍后重试 / "
+                        f"another ingest of {source} {month} is still running; gave up after "
+                        f"waiting {timeout:g} s, try again later"
+                    ) from None
+                time.sleep(min(pause, left))  # flock has no timeout of its own: poll
+                pause = min(pause * 2, 0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 class PartitionWriter:

@@ -1,6 +1,8 @@
 """Ingest department files: read, validate, quarantine, write the lake partition, log.
 
-Order of work for one file (nothing changes until step 4):
+Order of work for one file (nothing changes until step 4). Steps 1–4 run under the exclusive
+lock of the (source, month) partition (:func:`~safetynet.feeds.lake.partition_lock`), so a
+second ingest of the same partition waits for the first; other partitions do not wait.
 
 1. SHA-256 of the file. If the current partition of (source, month) came from a file with the
    same hash and is still intact, log a *repeat* and stop: lake and quarantine stay as they are.
@@ -31,7 +33,14 @@ from sqlalchemy.engine import Engine
 from safetynet.config import Settings, get_settings
 from safetynet.feeds._ingest_log import IngestResult, insert_rejects, last_ingest, log_repeat, now
 from safetynet.feeds._pipeline import Progress, stream
-from safetynet.feeds.lake import PART_FILE, PartitionWriter, file_sha256, recover
+from safetynet.feeds.lake import (
+    PART_FILE,
+    PartitionBusy,
+    PartitionWriter,
+    file_sha256,
+    partition_lock,
+    recover,
+)
 from safetynet.feeds.models import FeedIngest, FeedReject
 from safetynet.feeds.readers import FeedRefused, open_feed
 from safetynet.feeds.specs import SOURCES, FeedSpec, get_spec
@@ -40,6 +49,7 @@ from safetynet.feeds.validate import lake_schema, month_bounds
 __all__ = [
     "MAJOR_DISEASE_PARAM",
     "IngestResult",
+    "PartitionBusy",
     "check_month",
     "current_rejects",
     "default_actor",
@@ -101,18 +111,48 @@ def ingest_file(
     settings: Settings | None = None,
     parameters: Any = None,
     on_progress: Progress | None = None,
+    lock_timeout: float | None = None,
 ) -> IngestResult:
-    """Ingest one department file into the (source, month) partition; see the module doc."""
-    started = now()
+    """Ingest one department file into the (source, month) partition; see the module doc.
+
+    Waits up to ``lock_timeout`` seconds (default :data:`~safetynet.feeds.lake.LOCK_TIMEOUT`)
+    while another ingest of the same (source, month) runs, then raises :class:`PartitionBusy`
+    with nothing changed; ingests of other partitions never wait for each other.
+    """
     spec = get_spec(source)
     check_month(month)
     path = Path(path)
-    settings = settings or get_settings()
-    actor = actor or default_actor()
-    partition = settings.feed_partition(source, month)
-    recover(partition)
     if not path.is_file():
         raise FeedRefused(f"文件不存在 / file not found: {path}")
+    partition = (settings or get_settings()).feed_partition(source, month)
+    with partition_lock(partition, timeout=lock_timeout):
+        return _ingest_locked(
+            engine=engine,
+            spec=spec,
+            month=month,
+            path=path,
+            partition=partition,
+            actor=actor or default_actor(),
+            parameters=parameters,
+            on_progress=on_progress,
+        )
+
+
+def _ingest_locked(
+    *,
+    engine: Engine,
+    spec: FeedSpec,
+    month: str,
+    path: Path,
+    partition: Path,
+    actor: str,
+    parameters: Any,
+    on_progress: Progress | None,
+) -> IngestResult:
+    """Steps 1–4 of the module doc, run while holding the partition lock."""
+    started = now()
+    source = spec.source
+    recover(partition)  # leftovers of a crashed ingest (none can be running: we hold the lock)
     size = path.stat().st_size
     last = last_ingest(engine, source, month)
     part_file = partition / PART_FILE

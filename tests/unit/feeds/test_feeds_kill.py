@@ -55,5 +55,8 @@ def test_sigkill_before_swap_keeps_previous_partition(engine, db_url, tmp_path):
     r = ingest_file(engine=engine, source="hospital", month="2024-01", path=second)
     assert r.rows_accepted == 500 and not r.repeat
     assert not temp_dir.exists()
-    assert sorted(p.name for p in partition.parent.iterdir()) == ["month=2024-01"]
+    assert sorted(p.name for p in partition.parent.iterdir()) == [
+        ".month=2024-01.lock",
+        "month=2024-01",
+    ]
     assert current_rejects(engine=engine, source="hospital", month="2024-01") == []
