@@ -39,10 +39,14 @@ def _params(file: Path | None = None) -> Any:
 
 def _run(month: str, engine_name: str, quiet: bool) -> Any:
     from safetynet.config import get_settings
-    from safetynet.monitoring.service import run_month
+    from safetynet.monitoring.service import NoFeedData, feed_partitions, run_month
 
     engine = open_engine(migrate=True)
     params = _params()
+    try:
+        feed_partitions(get_settings().lake, month, required=True)
+    except NoFeedData as exc:
+        fail(str(exc))
     if quiet:
         return run_month(
             engine,
@@ -87,11 +91,23 @@ def run(
     if json:
         print_json(s.__dict__)
         return
+    from safetynet.monitoring.params import INDICATOR_LABELS
+    from safetynet.regions.service import names
+
     word = "（重复运行，预警未变 / repeat: warnings unchanged）" if s.repeat else ""
     console.print(f"[green]✓[/] {month} 监测完成 / run {s.run_id} done {word}")
+    if s.missing_sources:
+        absent = "、".join(f"{INDICATOR_LABELS.get(x, x)} {x}" for x in s.missing_sources)
+        console.print(
+            f"[yellow]本月缺少以下部门数据，到数后请重新运行 / no data yet this month for:[/] "
+            f"{absent}",
+            highlight=False,
+        )
+    label = names(engine=open_engine(), codes=s.by_prefecture)
     table = Table("市州 prefecture", *[f"{LEVEL_ZH[lv]} {lv}" for lv in LEVEL_ZH], "合计 total")
     for code, counts in s.by_prefecture.items():
-        table.add_row(code, *[str(counts[lv]) for lv in LEVEL_ZH], str(sum(counts.values())))
+        name = f"{code} {label[code]}" if code in label else code
+        table.add_row(name, *[str(counts[lv]) for lv in LEVEL_ZH], str(sum(counts.values())))
     table.add_row(
         "全部 all", *[str(s.by_level[lv]) for lv in LEVEL_ZH], str(sum(s.by_level.values()))
     )
@@ -144,16 +160,20 @@ def simulate(
 ) -> None:
     """参数试算（不写预警） / what-if: level counts and households that would change."""
     from safetynet.config import get_settings
+    from safetynet.monitoring.service import NoFeedData
     from safetynet.monitoring.service import simulate as sim
 
     _month(month)
-    out = sim(
-        open_engine(migrate=True),
-        month=month,
-        current=_params(),
-        proposed=_params(params),
-        lake=get_settings().lake,
-    )
+    try:
+        out = sim(
+            open_engine(migrate=True),
+            month=month,
+            current=_params(),
+            proposed=_params(params),
+            lake=get_settings().lake,
+        )
+    except NoFeedData as exc:
+        fail(str(exc))
     if json:
         print_json(out)
         return

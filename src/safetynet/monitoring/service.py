@@ -22,9 +22,21 @@ from safetynet.monitoring.params import INDICATORS, LEVELS, ScoringParams
 from safetynet.monitoring.store import upsert_warnings
 from safetynet.policy.parameters import ParameterSet
 
-__all__ = ["RunSummary", "explanations", "feed_partitions", "run_month", "score", "simulate"]
+__all__ = [
+    "NoFeedData",
+    "RunSummary",
+    "explanations",
+    "feed_partitions",
+    "run_month",
+    "score",
+    "simulate",
+]
 
 Progress = Callable[[str], None]
+
+
+class NoFeedData(LookupError):
+    """No department feed of the month is in the lake: nothing to score (bilingual message)."""
 
 
 @dataclass
@@ -41,6 +53,8 @@ class RunSummary:
     warnings_new: int = 0
     warnings_updated: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    #: indicators with no feed partition for the month (their hits cannot count yet)
+    missing_sources: list[str] = field(default_factory=list)
 
 
 def _sha(path: Path) -> str:
@@ -51,13 +65,23 @@ def _sha(path: Path) -> str:
     return digest.hexdigest()
 
 
-def feed_partitions(lake: Path, month: str) -> dict[str, list[Path]]:
-    """The Parquet files of each source's partition for ``month`` (absent sources omitted)."""
+def feed_partitions(lake: Path, month: str, *, required: bool = False) -> dict[str, list[Path]]:
+    """The Parquet files of each source's partition for ``month`` (absent sources omitted).
+
+    ``required``: raise :class:`NoFeedData` when no source has a partition for the month, since
+    a run then could only report a reassuring but meaningless zero.
+    """
     out = {}
     for source in INDICATORS:
         files = sorted((lake / "feeds" / source / f"month={month}").glob("*.parquet"))
         if files:
             out[source] = files
+    if required and not out:
+        raise NoFeedData(
+            f"{month} 没有任何部门数据，请先导入（safetynet feeds ingest-dir）/ no department "
+            f"feed for {month} is in the lake ({lake / 'feeds'}); ingest the feeds first "
+            "(safetynet feeds ingest-dir)"
+        )
     return out
 
 
@@ -171,11 +195,11 @@ def run_month(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     params = scoring_params(parameters, month)
+    partitions = feed_partitions(lake, month, required=True)
     shot = snap.freeze(engine, month=month, priority=params.priority, lake=lake)
     timings["snapshot"] = round(time.perf_counter() - t0, 4)
     if progress:
         progress("snapshot")
-    partitions = feed_partitions(lake, month)
     inputs = _inputs(shot, partitions)
     t1 = time.perf_counter()
     result = score(
@@ -186,6 +210,7 @@ def run_month(
     timings.update({f"scoring.{k}": v for k, v in result.timings.items()})
     by_level, by_pref = _counts(warnings)
     unmatched = {k: v["unmatched"] for k, v in result.counts.items()}
+    missing = [source for source in INDICATORS if source not in partitions]
     with engine.begin() as conn:
         previous = conn.execute(
             select(MonitoringRun.inputs, MonitoringRun.parameter_version).where(
@@ -210,6 +235,7 @@ def run_month(
             "households_with_hits": result.scores.num_rows,
             "records": {k: v["records"] for k, v in result.counts.items()},
             "reused": {k: v["reused"] for k, v in result.counts.items()},
+            "missing_sources": missing,
         }
         run_id = conn.execute(
             insert(MonitoringRun).returning(MonitoringRun.id),
@@ -245,6 +271,7 @@ def run_month(
         new,
         updated,
         timings,
+        missing,
     )
 
 
@@ -283,7 +310,7 @@ def simulate(
 
     cur_p, new_p = scoring_params(current, month), scoring_params(proposed, month)
     shot = snap.freeze(engine, month=month, priority=cur_p.priority, lake=lake)
-    partitions = feed_partitions(lake, month)
+    partitions = feed_partitions(lake, month, required=True)
     levels = {}
     for tag, p in (("current", cur_p), ("proposed", new_p)):
         res = score(params=p, shot=shot, partitions=partitions, engine_name=engine_name)

@@ -34,6 +34,7 @@ __all__ = [
     "import_divisions",
     "in_scope",
     "load_builtin",
+    "names",
     "upsert",
 ]
 
@@ -244,6 +245,20 @@ def get(*, engine: Engine, code: str) -> RegionInfo | None:
     with engine.connect() as conn:
         row = conn.execute(select(Region).where(Region.code == canonical(code))).first()
     return _info(row) if row else None
+
+
+def names(*, engine: Engine, codes: Iterable[str]) -> dict[str, str]:
+    """code → name for the stored divisions among ``codes`` (codes as stored; unknown ones
+    are left out)."""
+    wanted = sorted(set(codes))
+    out: dict[str, str] = {}
+    with engine.connect() as conn:
+        for i in range(0, len(wanted), _CHUNK):
+            chunk = wanted[i : i + _CHUNK]
+            out.update(
+                conn.execute(select(Region.code, Region.name).where(Region.code.in_(chunk))).all()
+            )
+    return out
 
 
 def chain(*, engine: Engine, code: str) -> list[RegionInfo]:

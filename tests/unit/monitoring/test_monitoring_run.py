@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from safetynet.cli.main import app
 from safetynet.monitoring import service, store
 from safetynet.monitoring.models import MonitoringRun, Warning, WarningEvidence
+from safetynet.monitoring.params import INDICATORS
 
 EXPECTED_LINES = [
     "住院 hospital · A00000********0001 · 个人自付 12000.00 元: 30 × 1.5 = 45",
@@ -192,3 +193,38 @@ def test_cli_run_explain_runs_simulate(use_db, engine, registry, tmp_path, monke
 
 def test_paths_are_not_leaking(lake: Path):
     assert not lake.exists()
+
+
+def test_a_month_without_any_feed_is_refused_and_writes_nothing(
+    engine, registry, lake, example_params
+):
+    registry(EXAMPLE)
+    example_feeds(lake, "2024-01")
+    with pytest.raises(service.NoFeedData, match="2024-02"):
+        _run(engine, lake, example_params, "2024-02")
+    assert _count(engine, MonitoringRun) == 0 and _count(engine, Warning) == 0
+
+
+def test_sources_missing_this_month_are_reported(engine, registry, lake, example_params):
+    registry(EXAMPLE)
+    example_feeds(lake)  # hospital and university only
+    s = _run(engine, lake, example_params)
+    expected = [x for x in INDICATORS if x not in ("hospital", "university")]
+    assert s.missing_sources == expected and "disease" in expected
+    with engine.connect() as conn:
+        counts = conn.execute(select(MonitoringRun.counts)).scalar_one()
+    assert counts["missing_sources"] == expected
+
+
+def test_cli_names_prefectures_and_refuses_empty_months(use_db, engine, registry, tmp_path):
+    registry(EXAMPLE)
+    example_feeds(tmp_path / "home" / "lake")
+    runner = CliRunner()
+    out = runner.invoke(app, ["monitor", "run", "--month", "2024-01"])
+    assert out.exit_code == 0, out.output
+    assert "兰州市" in out.output  # prefectures by name, not only code
+    assert "慢病/重大疾病 disease" in out.output  # that feed is not in yet
+    empty = runner.invoke(app, ["monitor", "run", "--month", "2024-05"])
+    assert empty.exit_code == 1
+    assert "no department feed for 2024-05" in " ".join(empty.output.split())
+    assert _count(engine, MonitoringRun) == 1
