@@ -1,13 +1,20 @@
 """Bulk reads and writes between a DuckDB staging database and SQLite / PostgreSQL.
 
-SQLite: ``executemany`` over tuples streamed from DuckDB; PostgreSQL: ``COPY`` in CSV form.
-Everything runs on one SQLAlchemy connection inside the caller's transaction.
+PostgreSQL: ``COPY`` in CSV form. SQLite: the rows to insert are first written by the ADBC
+SQLite driver, straight from Arrow, into a private file in the import's scratch folder
+(:meth:`Bulk.stage`); that file is then attached to the import's own connection and copied
+with ``INSERT … SELECT`` inside the import transaction (about 1.7× faster than
+``executemany`` of Python tuples, which remains the path for updates and small tables).
+ADBC bundles its own SQLite library; two SQLite libraries must never have the same file open
+at once in one process (POSIX locks are per process), so ADBC only ever opens the private file,
+and closes it before the connection attaches it. Everything that touches the registry runs on
+one SQLAlchemy connection inside the caller's transaction.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +25,7 @@ from sqlalchemy.engine import Connection
 __all__ = ["Bulk"]
 
 BATCH = 100_000
+STAGED = "staged"  # schema name of the attached file of staged rows (SQLite)
 
 
 class Bulk:
@@ -29,6 +37,8 @@ class Bulk:
         self.tmp = tmp
         self.pg = conn.dialect.name == "postgresql"
         self.raw: Any = conn.connection.driver_connection
+        #: tables staged in the attached file (SQLite): name → rows
+        self.staged: dict[str, int] = {}
 
     # -- plain statements -------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -73,10 +83,45 @@ class Bulk:
     def _batches(self, query: str) -> Iterator[pa.RecordBatch]:
         yield from self.duck.sql(query).to_arrow_reader(BATCH)
 
+    def stage(self, inserts: Mapping[str, tuple[Sequence[str], str]]) -> None:
+        """SQLite: write the rows each DuckDB query will insert (table → (columns, query)) to a
+        private file with ADBC, then attach it; :meth:`insert` then copies them from there.
+
+        All tables are written before the file is attached, in one ADBC connection that is
+        closed first (see the module note). Call :meth:`detach` once the transaction ended.
+        """
+        if self.pg or not inserts:
+            return
+        import adbc_driver_sqlite.dbapi as adbc
+
+        path = self.tmp / "staged-rows.db"
+        with adbc.connect(str(path), autocommit=True) as con, con.cursor() as cur:
+            cur.execute("PRAGMA journal_mode = OFF")  # a scratch file: no journal needed
+            for table, (columns, query) in inserts.items():
+                reader = self.duck.sql(query).to_arrow_reader(BATCH)
+                names = reader.schema.names
+                if list(names) != list(columns):
+                    raise ValueError(f"staged {table}: columns {names} != {list(columns)}")
+                self.staged[table] = int(cur.adbc_ingest(table, reader, mode="create"))
+        self.execute(f"ATTACH DATABASE ? AS {STAGED}", (str(path),))
+
+    def detach(self) -> None:
+        """Detach the staged file (SQLite cannot detach inside a transaction: call after it)."""
+        if self.staged:
+            self.staged = {}
+            self.execute(f"DETACH DATABASE {STAGED}")
+
     def insert(self, table: str, columns: Sequence[str], query: str) -> int:
-        """Insert the rows of a DuckDB query (columns in order) into ``table``."""
+        """Insert the rows of a DuckDB query (columns in order) into ``table``; on SQLite from
+        the staged file when :meth:`stage` wrote this table."""
         cols = ", ".join(columns)
         total = 0
+        if table in self.staged:
+            self.execute(
+                f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM {STAGED}.{table} "
+                "ORDER BY rowid"
+            )
+            return self.staged[table]
         if self.pg:
             cur = self.raw.cursor()
             with cur.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as cp:

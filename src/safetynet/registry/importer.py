@@ -155,55 +155,64 @@ def _write(bulk: Bulk, import_id: int) -> dict[str, int]:
     new, old = duck.execute(
         "SELECT count(*) FILTER (WHERE old_id IS NULL), (SELECT count(*) FROM dbp) FROM pp"
     ).fetchall()[0]
-    rebuild: list[str] = []
-    if new >= max(BULK_REBUILD_ROWS, old):
-        rebuild = bulk.suspend_indexes(["household", "person", "household_move", "membership"])
-    out["households_added"] = bulk.insert(
-        "household",
-        ["id", "head_resident_id", "township_code", "village_code", "urban", "address"],
-        "SELECT id, head, township, village, urban::INT, address FROM hh WHERE old_id IS NULL "
-        "ORDER BY id",
-    )
-    out["households_updated"] = bulk.update(
-        "household",
-        ["township_code", "village_code", "urban", "address"],
-        "SELECT id, township, village, urban::INT, address FROM hh WHERE changed",
-    )
-    out["persons_added"] = bulk.insert(
-        "person",
-        ["id", "resident_id", "name", "sex", "birth_date", "household_id", "relation"],
-        f"SELECT id, rid, name, sex, {d.format('birth_date')}, hid, relation FROM pp "
-        "WHERE old_id IS NULL ORDER BY id",
-    )
-    out["persons_updated"] = bulk.update(
-        "person",
-        ["name", "household_id", "relation"],
-        "SELECT id, name, hid, relation FROM pp WHERE old_id IS NOT NULL AND "
-        "(name <> old_name OR hid <> old_hid OR relation <> old_relation)",
-    )
-    out["moves"] = bulk.insert(
-        "household_move",
-        ["person_id", "from_household_id", "to_household_id", "moved_on"],
-        f"SELECT id, CASE WHEN old_hid <> hid THEN old_hid END, hid, {d.format('moved_on')} "
-        "FROM pp WHERE (old_id IS NOT NULL AND old_hid <> hid) "
-        "OR (old_id IS NULL AND moved_on IS NOT NULL)",
-    )
     mcols = ["valid_to", "source", "dibao_class", "orphan", "disability_type",
              "disability_grade", "relapsed", "medical_group"]  # fmt: skip
     msel = (
         f"{d.format('valid_to')}, source, dibao_class, orphan::INT, disability_type, "
         "disability_grade, relapsed::INT, medical_group"
     )
-    out["memberships_added"] = bulk.insert(
-        "membership",
-        ["id", "person_id", "category", "valid_from", *mcols],
-        f"SELECT id, person_id, category, {d.format('valid_from')}, {msel} FROM mm "
-        "WHERE old_id IS NULL ORDER BY id",
+    inserts: dict[str, tuple[list[str], str]] = {
+        "household": (
+            ["id", "head_resident_id", "township_code", "village_code", "urban", "address"],
+            "SELECT id, head AS head_resident_id, township AS township_code, "
+            "village AS village_code, urban::INT AS urban, address FROM hh "
+            "WHERE old_id IS NULL ORDER BY id",
+        ),
+        "person": (
+            ["id", "resident_id", "name", "sex", "birth_date", "household_id", "relation"],
+            f"SELECT id, rid AS resident_id, name, sex, {d.format('birth_date')} AS birth_date, "
+            "hid AS household_id, relation FROM pp WHERE old_id IS NULL ORDER BY id",
+        ),
+        "household_move": (
+            ["person_id", "from_household_id", "to_household_id", "moved_on"],
+            "SELECT id AS person_id, CASE WHEN old_hid <> hid THEN old_hid END "
+            f"AS from_household_id, hid AS to_household_id, {d.format('moved_on')} AS moved_on "
+            "FROM pp WHERE (old_id IS NOT NULL AND old_hid <> hid) "
+            "OR (old_id IS NULL AND moved_on IS NOT NULL)",
+        ),
+        "membership": (
+            ["id", "person_id", "category", "valid_from", *mcols],
+            f"SELECT id, person_id, category, {d.format('valid_from')} AS valid_from, "
+            f"{d.format('valid_to')} AS valid_to, source, dibao_class, orphan::INT AS orphan, "
+            "disability_type, disability_grade, relapsed::INT AS relapsed, medical_group "
+            "FROM mm WHERE old_id IS NULL ORDER BY id",
+        ),
+    }
+    bulk.stage(inserts)
+    rebuild: list[str] = []
+    if new >= max(BULK_REBUILD_ROWS, old):
+        rebuild = bulk.suspend_indexes(["household", "person", "household_move", "membership"])
+    out["households_added"] = bulk.insert("household", *inserts["household"])
+    out["households_updated"] = bulk.update(
+        "household",
+        ["township_code", "village_code", "urban", "address"],
+        "SELECT id, township, village, urban::INT, address FROM hh WHERE changed",
     )
+    out["persons_added"] = bulk.insert("person", *inserts["person"])
+    out["persons_updated"] = bulk.update(
+        "person",
+        ["name", "household_id", "relation"],
+        "SELECT id, name, hid, relation FROM pp WHERE old_id IS NOT NULL AND "
+        "(name <> old_name OR hid <> old_hid OR relation <> old_relation)",
+    )
+    out["moves"] = bulk.insert("household_move", *inserts["household_move"])
+    out["memberships_added"] = bulk.insert("membership", *inserts["membership"])
     out["memberships_updated"] = bulk.update(
         "membership", mcols, f"SELECT id, {msel} FROM mm WHERE changed"
     )
     bulk.fix_sequences(["household", "person", "membership"])
+    # the resolved rows are written: free DuckDB's memory before the index rebuild needs it
+    duck.execute("DROP TABLE mm; DROP TABLE pp; DROP TABLE hh; DROP TABLE fh; DROP TABLE fp")
     if rebuild and not bulk.pg:
         bulk.execute(f"PRAGMA cache_size = -{REBUILD_CACHE_KIB}")
     for statement in rebuild:
@@ -230,6 +239,15 @@ def _write(bulk: Bulk, import_id: int) -> dict[str, int]:
         """,
     )
     return out
+
+
+def _detach(bulk: Bulk, conn: Any) -> None:
+    """Detach the staged-rows file after the transaction (committed or rolled back); if that
+    fails, the connection is discarded rather than returned to the pool still attached."""
+    try:
+        bulk.detach()
+    except Exception:  # any driver error: drop the connection instead
+        conn.invalidate()
 
 
 def _now() -> datetime:
@@ -260,6 +278,45 @@ def _log(bulk: Bulk, name: str, sha: str, actor: str, repeat: bool, counts: tupl
     if bulk.pg:
         return int(bulk.execute(sql + " RETURNING id", params).fetchone()[0])
     return int(bulk.execute(sql, params).lastrowid)
+
+
+def _apply(
+    bulk: Bulk, staged: Path, name: str, sha: str, actor: str, progress: Progress | None
+) -> tuple[int, int, int, dict[str, int]]:
+    """The import inside its transaction: log, state, checks, ids, writes, counts."""
+    duck = bulk.duck
+    if bulk.pg:
+        bulk.execute(
+            "LOCK TABLE household, person, household_move, membership, "
+            "registry_import IN SHARE ROW EXCLUSIVE MODE"
+        )
+    import_id = _log(bulk, name, sha, actor, False, (0, 0, 0))
+    if not bulk.pg:  # a bigger page cache for the bulk writes (this connection)
+        bulk.execute("PRAGMA cache_size = -131072")
+    bulk.load("twn", "SELECT code FROM region WHERE level = 9", {"code": "VARCHAR"})
+    if progress:
+        progress("逐行校验 / checking rows")
+    parse(duck, staged)
+    _load_state(bulk)
+    cross_checks(duck)
+    maxes = [
+        int(bulk.scalar(f"SELECT coalesce(max(id), 0) FROM {t}"))
+        for t in ("household", "person", "membership")
+    ]
+    resolve(duck, *maxes)
+    if progress:
+        progress("写入数据库 / writing to the database")
+    counts = _write(bulk, import_id)
+    read, rejected = duck.execute("SELECT count(*), count(err) FROM r").fetchall()[0]
+    accepted = read - rejected
+    bulk.execute(
+        "UPDATE registry_import SET rows_read = ?, accepted = ?, rejected = ?, "
+        "finished_at = ? WHERE id = ?",
+        (read, accepted, rejected, _stamp(bulk), import_id),
+    )
+    if not bulk.pg:
+        bulk.execute("PRAGMA cache_size = -2000")
+    return import_id, read, rejected, counts
 
 
 def import_file(
@@ -304,39 +361,16 @@ def import_file(
             staged = tmp / "stage.parquet"
             if _stage(rf, staged, today or ids.today_in_china(), progress) == 0:
                 raise ImportRefused(f"文件没有数据行 / the file has no data rows: {path.name}")
-            with engine.begin() as conn:
+            with engine.connect() as conn:
                 bulk = Bulk(conn, duck, tmp)
-                if bulk.pg:
-                    bulk.execute(
-                        "LOCK TABLE household, person, household_move, membership, "
-                        "registry_import IN SHARE ROW EXCLUSIVE MODE"
-                    )
-                import_id = _log(bulk, path.name, sha, actor, False, (0, 0, 0))
-                if not bulk.pg:  # a bigger page cache for the bulk writes (this connection)
-                    bulk.execute("PRAGMA cache_size = -131072")
-                bulk.load("twn", "SELECT code FROM region WHERE level = 9", {"code": "VARCHAR"})
-                if progress:
-                    progress("逐行校验 / checking rows")
-                parse(duck, staged)
-                _load_state(bulk)
-                cross_checks(duck)
-                maxes = [
-                    int(bulk.scalar(f"SELECT coalesce(max(id), 0) FROM {t}"))
-                    for t in ("household", "person", "membership")
-                ]
-                resolve(duck, *maxes)
-                if progress:
-                    progress("写入数据库 / writing to the database")
-                counts = _write(bulk, import_id)
-                read, rejected = duck.execute("SELECT count(*), count(err) FROM r").fetchall()[0]
-                accepted = read - rejected
-                bulk.execute(
-                    "UPDATE registry_import SET rows_read = ?, accepted = ?, rejected = ?, "
-                    "finished_at = ? WHERE id = ?",
-                    (read, accepted, rejected, _stamp(bulk), import_id),
-                )
-                if not bulk.pg:
-                    bulk.execute("PRAGMA cache_size = -2000")
+                try:
+                    with conn.begin():
+                        import_id, read, rejected, counts = _apply(
+                            bulk, staged, path.name, sha, actor, progress
+                        )
+                finally:
+                    _detach(bulk, conn)
+            accepted = read - rejected
         finally:
             duck.close()
     return ImportSummary(

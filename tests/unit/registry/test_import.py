@@ -216,3 +216,32 @@ def test_bulk_load_rebuilds_indexes_and_keys(regdb, tmp_path, monkeypatch):
     key = lambda ix: sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in ix)  # noqa: E731
     assert {t: key(insp.get_indexes(t)) for t in TABLES} == {t: key(v) for t, v in before.items()}
     assert {t: len(insp.get_foreign_keys(t)) for t in TABLES} == {t: len(v) for t, v in fks.items()}
+
+
+def test_a_failure_while_writing_leaves_nothing_and_the_next_import_works(
+    regdb, tmp_path, monkeypatch
+):
+    """The import fails after households were written (staged rows attached, on SQLite): the
+    transaction rolls back, the staged file is detached, and the same connection pool imports
+    the file cleanly afterwards."""
+    from safetynet.registry._dbio import Bulk
+
+    path = write_csv(tmp_path / "a.csv", acceptance_rows())
+    before = dump(regdb)
+    real = Bulk.update
+
+    def update(self, table, columns, query):
+        if table == "person":
+            raise RuntimeError("disk full")
+        return real(self, table, columns, query)
+
+    monkeypatch.setattr(Bulk, "update", update)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_file(engine=regdb, path=path)
+    assert dump(regdb) == before
+    with regdb.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM registry_import")).scalar_one() == 0
+    monkeypatch.setattr(Bulk, "update", real)
+    s = import_file(engine=regdb, path=path)
+    assert (s.accepted, s.rejected, s.repeat) == (5, 5, False)
+    assert len(dump(regdb)["person"]) == 5
