@@ -244,4 +244,9 @@ def test_a_failure_while_writing_leaves_nothing_and_the_next_import_works(
     monkeypatch.setattr(Bulk, "update", real)
     s = import_file(engine=regdb, path=path)
     assert (s.accepted, s.rejected, s.repeat) == (5, 5, False)
-    assert len(dump(regdb)["person"]) == 5
+    after = dump(regdb)
+    assert (
+        (s.households_added, s.persons_added, s.memberships_added, s.moves)
+        == (len(after["household"]), len(after["person"]), len(after["membership"]), 0)
+        == (2, 5, 4, 0)
+    )
