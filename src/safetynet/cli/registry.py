@@ -107,10 +107,15 @@ def rejects(
         print_json(rows)
         return
     table = Table("行号 row", "字段 field", "值 value", "原因 reason")
+    id_fields = ("resident_id", "head_resident_id")
     for r in rows[:200]:
-        table.add_row(str(r["row_number"]), r["field"], r["value"] or "",
+        value = r["value"] or ""
+        shown = service.mask_id(value) if r["field"] in id_fields else value
+        table.add_row(str(r["row_number"]), r["field"], shown,
                       f"{r['reason_zh']} / {r['reason_en']}")  # fmt: skip
     console.print(table)
+    console.print("身份证号已脱敏；完整值见 --xlsx 导出 / resident IDs masked here; the --xlsx "
+                  "export has the full values for correction")  # fmt: skip
     if len(rows) > 200:
         console.print(f"… {len(rows) - 200:,} more; use --xlsx")
 

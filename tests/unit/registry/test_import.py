@@ -176,6 +176,10 @@ def test_cli_import_rejects_stats_show(regdb, use_db, tmp_path):
     res = runner.invoke(app, ["registry", "rejects", "--import", str(summary["import_id"]),
                               "--xlsx", str(out)])  # fmt: skip
     assert res.exit_code == 0 and out.exists()
+    res = runner.invoke(app, ["registry", "rejects", "--import", str(summary["import_id"])])
+    assert res.exit_code == 0
+    bad_id = bad_check(rid("19900101", 71))
+    assert bad_id[:6] + "********" + bad_id[14:] in res.stdout and bad_id not in res.stdout
     res = runner.invoke(app, ["stats", "--date", "2024-06-01", "--json", "--population", "100"])
     stats = json.loads(res.stdout)
     assert stats["total"] == 4 and stats["share"] == pytest.approx(0.04)
