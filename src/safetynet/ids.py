@@ -39,6 +39,7 @@ __all__ = [
     "check_array",
     "check_digit",
     "mask",
+    "mask_text",
     "normalize",
     "today_in_china",
 ]
@@ -80,6 +81,22 @@ def mask(resident_id: str) -> str:
     return (
         resident_id[:6] + "********" + resident_id[14:] if len(resident_id) == 18 else resident_id
     )
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9Xx])")
+_ID15_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{6}([0-9]{3})(?![0-9Xx])")
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every resident-ID-shaped run (18 characters, or 15 digits) masked, for
+    showing raw values such as a quarantined line.
+
+    >>> mask_text("张三,11010519491231002x,620102")
+    '张三,110105********002x,620102'
+    >>> mask_text("110105491231002 / 12345678901234567890")
+    '110105******002 / 12345678901234567890'
+    """
+    return _ID15_IN_TEXT.sub(r"\1******\2", _ID_IN_TEXT.sub(r"\1********\2", text))
 
 
 def _clean(raw: str) -> str:

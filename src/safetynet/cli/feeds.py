@@ -10,6 +10,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json
+from safetynet.ids import mask_text
 
 __all__ = ["app", "demo_step"]
 
@@ -206,9 +207,12 @@ def rejects(
     elif xlsx is None:
         table = Table("行号 row", "记录 record", "字段 field", "值 value", "原因 reason")
         for r in rows[:200]:
-            table.add_row(str(r["row_number"]), r["record_id"] or "", r["field"], r["value"] or "",
+            table.add_row(str(r["row_number"]), r["record_id"] or "", r["field"],
+                          mask_text(r["value"] or ""),
                           f"{r['reason_zh']} / {r['reason_en']}")  # fmt: skip
         console.print(table)
+        console.print("身份证号已脱敏；完整值见 --xlsx 导出 / resident IDs masked here; the --xlsx "
+                      "export has the full values for correction")  # fmt: skip
         if len(rows) > 200:
             console.print(f"… {len(rows) - 200:,} more; use --xlsx or --json")
 

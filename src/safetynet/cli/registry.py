@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json
+from safetynet.ids import mask_text
 
 __all__ = ["app", "demo_step", "print_stats"]
 
@@ -107,11 +108,8 @@ def rejects(
         print_json(rows)
         return
     table = Table("行号 row", "字段 field", "值 value", "原因 reason")
-    id_fields = ("resident_id", "head_resident_id")
     for r in rows[:200]:
-        value = r["value"] or ""
-        shown = service.mask_id(value) if r["field"] in id_fields else value
-        table.add_row(str(r["row_number"]), r["field"], shown,
+        table.add_row(str(r["row_number"]), r["field"], mask_text(r["value"] or ""),
                       f"{r['reason_zh']} / {r['reason_en']}")  # fmt: skip
     console.print(table)
     console.print("身份证号已脱敏；完整值见 --xlsx 导出 / resident IDs masked here; the --xlsx "

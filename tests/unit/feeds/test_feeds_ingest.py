@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from feeds_data import GOOD, GOOD2, HOSPITAL_HEAD, acceptance_bytes, expected_rejects
+from feeds_data import (
+    GOOD,
+    GOOD2,
+    HOSPITAL_HEAD,
+    acceptance_bytes,
+    expected_rejects,
+    wrong_check,
+)
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -145,7 +152,7 @@ def test_disease_major_flag(engine, tmp_path):
     assert reasons == {"date_after_month"}
 
 
-def test_cli_round_trip(use_db, tmp_path, acceptance_file):
+def test_cli_round_trip(use_db, tmp_path, acceptance_file, monkeypatch):
     out = _cli("feeds", "ingest", "--source", "hospital", "--month", "2024-01",
                str(acceptance_file), "--actor", "tester", "--json")  # fmt: skip
     assert out["rows_read"] == out["rows_accepted"] + out["rows_quarantined"] == 10
@@ -160,6 +167,15 @@ def test_cli_round_trip(use_db, tmp_path, acceptance_file):
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "行号 / row" and len(rows) == len(rejects) + 1
     assert any(r[5] == "身份证号校验位错误" and r[6] == "wrong check digit" for r in rows)
+    bad = wrong_check("62010219800101123")
+    assert any(bad in str(r) for r in rows)  # the export keeps full values for correction
+    # the table on screen masks them, in ID fields and in quoted whole lines alike
+    from safetynet.cli._common import console
+
+    monkeypatch.setattr(console, "width", 400)  # one line per row: nothing hides in wrapping
+    shown = _cli("feeds", "rejects", "--source", "hospital", "--month", "2024-01")
+    assert isinstance(shown, str) and bad[:6] + "********" + bad[14:] in shown
+    assert bad not in shown and GOOD not in shown and GOOD[:6] + "********" in shown
 
     bad = runner.invoke(
         app, ["feeds", "ingest", "-s", "hospital", "-m", "2024-13", str(acceptance_file)]
