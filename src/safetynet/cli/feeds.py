@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json
+from safetynet.cli._common import JsonOpt, console, err_console, fail, open_engine, print_json
 from safetynet.ids import mask_text
 
 __all__ = ["app", "demo_step"]
@@ -54,9 +54,17 @@ def _ingest_one(
         def tick(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total or None)
 
+        def waiting() -> None:
+            message = (
+                f"等待同一分区的另一次导入结束 / waiting for another ingest of {source} {month} "
+                "to finish"
+            )
+            (err_console if quiet else bar.console).print(message, highlight=False)
+
         return ingest_file(
-            engine=engine, source=source, month=month, path=file, actor=actor, on_progress=tick
-        )
+            engine=engine, source=source, month=month, path=file, actor=actor, on_progress=tick,
+            on_wait=waiting,
+        )  # fmt: skip
 
 
 def _summary(r: Any) -> None:

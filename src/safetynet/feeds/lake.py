@@ -28,7 +28,7 @@ import shutil
 import signal
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -123,9 +123,12 @@ def lock_path(partition: Path) -> Path:
 
 
 @contextmanager
-def partition_lock(partition: Path, *, timeout: float | None = None) -> Iterator[None]:
+def partition_lock(
+    partition: Path, *, timeout: float | None = None, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
     """Hold the exclusive lock of ``partition``, waiting at most ``timeout`` seconds for it
-    (default :data:`LOCK_TIMEOUT`; 0 = do not wait).
+    (default :data:`LOCK_TIMEOUT`; 0 = do not wait). ``on_wait`` is called once, when the lock
+    is found taken and the wait begins (to tell the person at the terminal).
 
     Raises :class:`PartitionBusy` if another holder keeps it that long. ``flock`` locks belong to
     the open file, so two threads of one process exclude each other as two processes do.
@@ -142,6 +145,8 @@ def partition_lock(partition: Path, *, timeout: float | None = None) -> Iterator
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if on_wait is not None and pause == 0.01 and timeout > 0:
+                    on_wait()
                 left = deadline - time.monotonic()
                 if left <= 0:
                     source, month = partition.parent.name, partition.name.removeprefix("month=")

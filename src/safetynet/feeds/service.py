@@ -23,6 +23,7 @@ import getpass
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,12 +113,14 @@ def ingest_file(
     parameters: Any = None,
     on_progress: Progress | None = None,
     lock_timeout: float | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> IngestResult:
     """Ingest one department file into the (source, month) partition; see the module doc.
 
     Waits up to ``lock_timeout`` seconds (default :data:`~safetynet.feeds.lake.LOCK_TIMEOUT`)
-    while another ingest of the same (source, month) runs, then raises :class:`PartitionBusy`
-    with nothing changed; ingests of other partitions never wait for each other.
+    while another ingest of the same (source, month) runs (``on_wait`` is called once when the
+    wait begins), then raises :class:`PartitionBusy` with nothing changed; ingests of other
+    partitions never wait for each other.
     """
     spec = get_spec(source)
     check_month(month)
@@ -125,7 +128,7 @@ def ingest_file(
     if not path.is_file():
         raise FeedRefused(f"文件不存在 / file not found: {path}")
     partition = (settings or get_settings()).feed_partition(source, month)
-    with partition_lock(partition, timeout=lock_timeout):
+    with partition_lock(partition, timeout=lock_timeout, on_wait=on_wait):
         return _ingest_locked(
             engine=engine,
             spec=spec,

@@ -124,19 +124,21 @@ def test_waiting_ingest_goes_on_once_the_lock_is_released(engine, tmp_path):
     path = _hospital(tmp_path / "a.csv", "A")
     partition = get_settings().feed_partition("hospital", "2024-01")
     outcome: dict[str, Any] = {}
+    waiting = threading.Event()
 
     def run() -> None:
         try:
             outcome["result"] = ingest_file(
-                engine=engine, source="hospital", month="2024-01", path=path, lock_timeout=60
-            )
+                engine=engine, source="hospital", month="2024-01", path=path, lock_timeout=60,
+                on_wait=waiting.set,
+            )  # fmt: skip
         except BaseException as exc:
             outcome["error"] = exc
 
     with _held(partition) as holder:
         waiter = threading.Thread(target=run)
         waiter.start()
-        waiter.join(0.5)
+        assert waiting.wait(30)  # the ingest found the lock taken and said it waits
         # The lock is held for certain, so the ingest cannot have done anything yet.
         assert waiter.is_alive() and not outcome
         assert list_ingests(engine=engine) == [] and not partition.exists()
@@ -194,4 +196,5 @@ def test_cli_reports_a_busy_partition(use_db, tmp_path, monkeypatch):
     assert result.exit_code == 1
     text = " ".join(result.output.split())  # Rich may wrap the message
     assert "未做任何更改 / nothing changed" in text and BUSY_EN in text
+    assert "waiting for another ingest of hospital 2024-01 to finish" in text
     assert "file refused" not in text
