@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from feeds_data import acceptance_bytes
+
+from tests.unit.feeds.feeds_data import acceptance_bytes
 
 
 @pytest.fixture

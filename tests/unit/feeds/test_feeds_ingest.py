@@ -7,14 +7,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from feeds_data import (
-    GOOD,
-    GOOD2,
-    HOSPITAL_HEAD,
-    acceptance_bytes,
-    expected_rejects,
-    wrong_check,
-)
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -22,6 +14,14 @@ from safetynet.cli.main import app
 from safetynet.config import get_settings
 from safetynet.feeds.service import current_rejects, ingest_file, list_ingests
 from safetynet.feeds.specs import FeedRefused
+from tests.unit.feeds.feeds_data import (
+    GOOD,
+    GOOD2,
+    HOSPITAL_HEAD,
+    acceptance_bytes,
+    expected_rejects,
+    wrong_check,
+)
 
 runner = CliRunner()
 

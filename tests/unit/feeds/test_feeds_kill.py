@@ -8,11 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from feeds_data import GOOD, GOOD2, HOSPITAL_HEAD
-
 from safetynet.config import get_settings
 from safetynet.feeds.lake import PAUSE_ENV
 from safetynet.feeds.service import current_rejects, ingest_file, list_ingests
+from tests.unit.feeds.feeds_data import GOOD, GOOD2, HOSPITAL_HEAD
 
 
 def _file(path: Path, rows: list[str]) -> Path:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from feeds_data import GOOD, GOOD2, HOSPITAL_HEAD
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
@@ -26,6 +25,7 @@ from safetynet.config import get_settings
 from safetynet.feeds import lake
 from safetynet.feeds.lake import PAUSE_ENV, PartitionBusy, lock_path
 from safetynet.feeds.service import ingest_file, list_ingests
+from tests.unit.feeds.feeds_data import GOOD, GOOD2, HOSPITAL_HEAD
 
 BUSY_ZH = "hospital 2024-01 的另一次导入仍在进行"
 BUSY_EN = "another ingest of hospital 2024-01 is still running"

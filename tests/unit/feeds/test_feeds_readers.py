@@ -9,7 +9,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from feeds_data import GOOD, GOOD2, HOSPITAL_HEAD
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -20,6 +19,7 @@ from safetynet.feeds._vector import AMOUNT_ERRORS, parse_amounts, parse_dates
 from safetynet.feeds.readers import open_feed
 from safetynet.feeds.specs import SOURCES, FeedRefused, get_spec
 from safetynet.feeds.validate import lake_schema, validate_batch
+from tests.unit.feeds.feeds_data import GOOD, GOOD2, HOSPITAL_HEAD
 
 runner = CliRunner()
 

@@ -14,11 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.unit.monitoring.conftest import write_feed
 
 from safetynet.monitoring.engine import USED_SCHEMA, Backend, make_backend, score_month
 from safetynet.monitoring.explain import explain_household, score_of
 from safetynet.monitoring.params import DEFAULT_PRIORITY, scoring_params
+from tests.unit.monitoring.conftest import write_feed
 
 
 def _province(root: Path, seed: int = 7) -> tuple[Path, dict[str, list[Path]], pa.Table]:

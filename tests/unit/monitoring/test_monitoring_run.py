@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from tests.unit.monitoring.conftest import EXAMPLE, HERE, example_feeds, write_feed
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
 from safetynet.monitoring import service, store
 from safetynet.monitoring.models import MonitoringRun, Warning, WarningEvidence
 from safetynet.monitoring.params import INDICATORS
+from tests.unit.monitoring.conftest import EXAMPLE, HERE, example_feeds, write_feed
 
 EXPECTED_LINES = [
     "住院 hospital · A00000********0001 · 个人自付 12000.00 元: 30 × 1.5 = 45",

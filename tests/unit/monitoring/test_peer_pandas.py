@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 from benchmarks.peer_pandas_monitoring import comparable, score_month_pandas
-from tests.unit.monitoring.test_monitoring_engine import _province
 
 from safetynet.monitoring.engine import make_backend, score_month
 from safetynet.monitoring.params import default_monitoring_parameters, scoring_params
+from tests.unit.monitoring.test_monitoring_engine import _province
 
 
 def test_pandas_peer_equals_the_engine(tmp_path):

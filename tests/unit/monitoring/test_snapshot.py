@@ -6,11 +6,11 @@ from datetime import date
 
 import pyarrow.parquet as pq
 from sqlalchemy import insert, update
-from tests.unit.monitoring.conftest import EXAMPLE
 
 from safetynet.monitoring import snapshot as snap
 from safetynet.monitoring.params import DEFAULT_PRIORITY
 from safetynet.registry.models import Membership
+from tests.unit.monitoring.conftest import EXAMPLE
 
 HOUSEHOLDS = {
     **EXAMPLE,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from registry_helpers import insert_regions
 from sqlalchemy.engine import Engine
+
+from tests.unit.registry.registry_helpers import insert_regions
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from registry_helpers import bad_check, rid, write_csv
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
 from safetynet.registry.importer import ImportRefused, import_file
 from safetynet.registry.service import primary_counts
+from tests.unit.registry.registry_helpers import bad_check, rid, write_csv
 
 H1, W1, C1 = rid("19600101", 11), rid("19620202", 22), rid("20100303", 31)
 H2 = rid("19550505", 41)
