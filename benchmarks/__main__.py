@@ -24,7 +24,8 @@ HEADER = """# Performance
 
 Figures written by `make bench` (`python -m benchmarks [NAME ...]`). Each section says when and
 on what machine it was measured, and the load average when it started; ratios compare figures
-taken side by side in the same run, since shared machines are noisy.
+taken side by side in the same run, since shared machines are noisy. `--quick` runs small sizes
+(the test suite does, with `--out` to a scratch file, so that every benchmark keeps working).
 """
 
 
@@ -66,8 +67,8 @@ def _section(name: str, doc: str, results: list[Result], quick: bool, load: floa
     return "\n".join(lines)
 
 
-def _merge(sections: dict[str, str]) -> str:
-    old = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
+def _merge(sections: dict[str, str], out: Path = OUT) -> str:
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
     blocks = {
         m.group(1): m.group(0)
         for m in re.finditer(r"(?ms)^<!-- bench:(\w+) -->\n.*?^<!-- /bench:\1 -->", old)
@@ -79,6 +80,9 @@ def _merge(sections: dict[str, str]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help=f"the file to write (default: {OUT.name} in docs/)"
+    )
     parser.add_argument("only", nargs="*", help="benchmark module names (default: all)")
     args = parser.parse_args()
     names = args.only or sorted(p.stem for p in HERE.glob("bench_*.py"))
@@ -91,9 +95,10 @@ def main() -> int:
             met = "" if r.ok is None else ("OK" if r.ok else "MISSED")
             print(f"   {r.name}: {r.value:,.3f} {r.unit}  {r.target}  {met}", flush=True)
         doc = (module.__doc__ or name).strip()
-        OUT.parent.mkdir(exist_ok=True)
-        OUT.write_text(_merge({name: _section(name, doc, results, args.quick, load)}), "utf-8")
-    print(f"wrote {OUT}")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        section = _section(name, doc, results, args.quick, load)
+        args.out.write_text(_merge({name: section}, args.out), "utf-8")
+    print(f"wrote {args.out}")
     return 0
 
 
