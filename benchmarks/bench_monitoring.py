@@ -233,7 +233,8 @@ def _run(root: Path, scale: float, quick: bool) -> list[Result]:
             notes=(f"scale {scale}: in-run timings snapshot {t['snapshot']:.2f} s, scoring "
                    f"{t['scoring']:.2f} s, write {t['write']:.2f} s; "
                    f"warnings {sum(by_level.values()):,} ({by_level}); "
-                   f"setup {', '.join(f'{k} {v:.0f} s' for k, v in steps.items())}"),
+                   + (f"setup {', '.join(f'{k} {v:.0f} s' for k, v in steps.items())}"
+                      if steps else "set-up inputs reused (SAFETYNET_BENCH_MONITORING_DIR)")),
         ),
         Result("whole month: peak RSS", rss, "MiB", "≤ 3072 MiB", ok=rss <= 3 * GIB),
     ]  # fmt: skip
