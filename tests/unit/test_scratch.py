@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from safetynet.scratch import scratch_dir, sweep
+from safetynet.scratch import _host, scratch_dir, sweep
+
+HOST = _host()
 
 
 def _dead_pid() -> int:
@@ -20,24 +22,28 @@ def _dead_pid() -> int:
 
 def test_scratch_dir_is_private_and_removed(tmp_path: Path) -> None:
     with scratch_dir("import", tmp_path) as path:
-        assert path.parent == tmp_path and path.name.startswith(f"safetynet-import-{os.getpid()}-")
+        assert path.parent == tmp_path
+        assert path.name.startswith(f"safetynet-import-{os.getpid()}-{HOST}-")
         (path / "stage.parquet").write_bytes(b"x" * 10)
     assert not path.exists()
 
 
 def test_folders_of_gone_processes_are_swept(tmp_path: Path) -> None:
-    dead = tmp_path / f"safetynet-import-{_dead_pid()}-abc"
+    dead_pid = _dead_pid()
+    dead = tmp_path / f"safetynet-import-{dead_pid}-{HOST}-abc"
     (dead / "spill").mkdir(parents=True)
     (dead / "stage.parquet").write_bytes(b"1")
-    mine = tmp_path / f"safetynet-snapshot-{os.getpid()}-xyz"  # a live process: kept
+    mine = tmp_path / f"safetynet-snapshot-{os.getpid()}-{HOST}-xyz"  # a live process: kept
     mine.mkdir()
     other = tmp_path / "safetynet-notes"  # not a scratch name: kept
     other.mkdir()
-    stray = tmp_path / f"safetynet-import-{_dead_pid()}-file"  # a file, not a folder: kept
+    stray = tmp_path / f"safetynet-import-{dead_pid}-{HOST}-file"  # a file, not a folder: kept
     stray.write_text("x")
+    elsewhere = tmp_path / f"safetynet-import-{dead_pid}-0000abcd-x"  # another host's: kept
+    elsewhere.mkdir()
     with scratch_dir("import", tmp_path):
         assert not dead.exists()
-    assert mine.exists() and other.exists() and stray.exists()
+    assert mine.exists() and other.exists() and stray.exists() and elsewhere.exists()
     assert sweep(tmp_path) == []
 
 
