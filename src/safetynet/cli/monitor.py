@@ -39,14 +39,10 @@ def _params(file: Path | None = None) -> Any:
 
 def _run(month: str, engine_name: str, quiet: bool) -> Any:
     from safetynet.config import get_settings
-    from safetynet.monitoring.service import NoFeedData, feed_partitions, run_month
+    from safetynet.monitoring.service import run_month
 
     engine = open_engine(migrate=True)
     params = _params()
-    try:
-        feed_partitions(get_settings().lake, month, required=True)
-    except NoFeedData as exc:
-        fail(str(exc))
     if quiet:
         return run_month(
             engine,
@@ -87,7 +83,12 @@ def run(
     _month(month)
     if engine_name not in ("duckdb", "spark"):
         fail(f"引擎只能是 duckdb 或 spark / engine must be duckdb or spark: {engine_name}")
-    s = _run(month, engine_name, quiet=json)
+    from safetynet.monitoring.service import NoFeedData
+
+    try:
+        s = _run(month, engine_name, quiet=json)
+    except NoFeedData as exc:
+        fail(str(exc))
     if json:
         print_json(s.__dict__)
         return
