@@ -95,6 +95,7 @@ class Bulk:
         import adbc_driver_sqlite.dbapi as adbc
 
         path = self.tmp / "staged-rows.db"
+        rows: dict[str, int] = {}
         with adbc.connect(str(path), autocommit=True) as con, con.cursor() as cur:
             cur.execute("PRAGMA journal_mode = OFF")  # a scratch file: no journal needed
             for table, (columns, query) in inserts.items():
@@ -102,8 +103,9 @@ class Bulk:
                 names = reader.schema.names
                 if list(names) != list(columns):
                     raise ValueError(f"staged {table}: columns {names} != {list(columns)}")
-                self.staged[table] = int(cur.adbc_ingest(table, reader, mode="create"))
+                rows[table] = int(cur.adbc_ingest(table, reader, mode="create"))
         self.execute(f"ATTACH DATABASE ? AS {STAGED}", (str(path),))
+        self.staged = rows  # attached: detach() must undo it
 
     def detach(self) -> None:
         """Detach the staged file (SQLite cannot detach inside a transaction: call after it)."""
