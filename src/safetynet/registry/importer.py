@@ -158,8 +158,8 @@ def _write(bulk: Bulk, import_id: int) -> dict[str, int]:
     mcols = ["valid_to", "source", "dibao_class", "orphan", "disability_type",
              "disability_grade", "relapsed", "medical_group"]  # fmt: skip
     msel = (
-        f"{d.format('valid_to')}, source, dibao_class, orphan::INT, disability_type, "
-        "disability_grade, relapsed::INT, medical_group"
+        f"{d.format('valid_to')} AS valid_to, source, dibao_class, orphan::INT AS orphan, "
+        "disability_type, disability_grade, relapsed::INT AS relapsed, medical_group"
     )
     inserts: dict[str, tuple[list[str], str]] = {
         "household": (
@@ -182,9 +182,7 @@ def _write(bulk: Bulk, import_id: int) -> dict[str, int]:
         ),
         "membership": (
             ["id", "person_id", "category", "valid_from", *mcols],
-            f"SELECT id, person_id, category, {d.format('valid_from')} AS valid_from, "
-            f"{d.format('valid_to')} AS valid_to, source, dibao_class, orphan::INT AS orphan, "
-            "disability_type, disability_grade, relapsed::INT AS relapsed, medical_group "
+            f"SELECT id, person_id, category, {d.format('valid_from')} AS valid_from, {msel} "
             "FROM mm WHERE old_id IS NULL ORDER BY id",
         ),
     }
