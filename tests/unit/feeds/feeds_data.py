@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from safetynet.feeds.lake import PAUSE_ENV
 from safetynet.ids import check_digit
 
 HOSPITAL_HEAD = (
@@ -57,3 +67,25 @@ def expected_rejects() -> dict[int, set[str]]:
             out[i] = set(reasons)
     out.setdefault(1, set()).add("duplicate")
     return out
+
+
+@contextmanager
+def paused_ingest(db_url: str, tmp_path: Path, path: Path) -> Iterator[tuple[Any, Path]]:
+    """A real ``safetynet feeds ingest`` of ``path`` (hospital, 2024-01) in a child process,
+    paused just before its partition swap; yields (process, its temporary partition) and kills
+    it with SIGKILL at the end of the block if it is still running."""
+    marker = tmp_path / "paused"
+    env = {**os.environ, "SAFETYNET_DATABASE_URL": db_url, PAUSE_ENV: str(marker)}
+    exe = str(Path(sys.executable).with_name("safetynet"))
+    cmd = [exe, "feeds", "ingest", "-s", "hospital", "-m", "2024-01", str(path), "--json"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():  # bounded poll: the writer announces it is paused
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the ingest never reached the swap"
+            time.sleep(0.02)
+        yield proc, Path(marker.read_text(encoding="utf-8"))
+    finally:
+        proc.kill()  # SIGKILL
+        proc.wait(timeout=30)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from safetynet.config import get_settings
-from safetynet.feeds.lake import PAUSE_ENV
 from safetynet.feeds.service import current_rejects, ingest_file, list_ingests
-from tests.unit.feeds.feeds_data import GOOD, GOOD2, HOSPITAL_HEAD
+from tests.unit.feeds.feeds_data import GOOD, GOOD2, HOSPITAL_HEAD, paused_ingest
 
 
 def _file(path: Path, rows: list[str]) -> Path:
@@ -27,22 +22,8 @@ def test_sigkill_before_swap_keeps_previous_partition(engine, db_url, tmp_path):
     before = (partition / "part-0.parquet").read_bytes()
     rejects_before = current_rejects(engine=engine, source="hospital", month="2024-01")
 
-    marker = tmp_path / "paused"
-    env = {**os.environ, "SAFETYNET_DATABASE_URL": db_url, PAUSE_ENV: str(marker)}
-    exe = str(Path(sys.executable).with_name("safetynet"))
-    cmd = [exe, "feeds", "ingest", "-s", "hospital", "-m", "2024-01", str(second), "--json"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 120
-        while not marker.exists():  # bounded poll: the writer announces it is paused
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the ingest never reached the swap"
-            time.sleep(0.02)
-        temp_dir = Path(marker.read_text(encoding="utf-8"))
+    with paused_ingest(db_url, tmp_path, second) as (proc, temp_dir):
         assert (temp_dir / "part-0.parquet").is_file()  # new partition fully written…
-    finally:
-        proc.kill()  # SIGKILL
-        proc.wait(timeout=30)
     assert proc.returncode == -9
 
     # …but never swapped in: the old partition, quarantine and log are untouched.

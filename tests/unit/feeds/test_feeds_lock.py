@@ -7,7 +7,6 @@ paused just before its swap.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -23,9 +22,9 @@ from typer.testing import CliRunner
 from safetynet.cli.main import app
 from safetynet.config import get_settings
 from safetynet.feeds import lake
-from safetynet.feeds.lake import PAUSE_ENV, PartitionBusy, lock_path
+from safetynet.feeds.lake import PartitionBusy, lock_path
 from safetynet.feeds.service import ingest_file, list_ingests
-from tests.unit.feeds.feeds_data import GOOD, GOOD2, HOSPITAL_HEAD
+from tests.unit.feeds.feeds_data import GOOD, GOOD2, HOSPITAL_HEAD, paused_ingest
 
 BUSY_ZH = "hospital 2024-01 的另一次导入仍在进行"
 BUSY_EN = "another ingest of hospital 2024-01 is still running"
@@ -157,27 +156,13 @@ def test_running_ingest_is_not_disturbed_by_a_second_one(engine, db_url, tmp_pat
     partition must neither tidy away its unfinished partition nor swap in its own."""
     first = _hospital(tmp_path / "a.csv", "A")
     second = _hospital(tmp_path / "b.csv", "B", n=5)
-    marker = tmp_path / "paused"
-    env = {**os.environ, "SAFETYNET_DATABASE_URL": db_url, PAUSE_ENV: str(marker)}
-    exe = str(Path(sys.executable).with_name("safetynet"))
-    cmd = [exe, "feeds", "ingest", "-s", "hospital", "-m", "2024-01", str(first), "--json"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 120
-        while not marker.exists():  # bounded poll: the writer announces it is paused
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the ingest never reached the swap"
-            time.sleep(0.02)
-        temp_dir = Path(marker.read_text(encoding="utf-8"))
+    with paused_ingest(db_url, tmp_path, first) as (_proc, temp_dir):
         with pytest.raises(PartitionBusy, match=BUSY_EN):
             ingest_file(
                 engine=engine, source="hospital", month="2024-01", path=second, lock_timeout=0.2
             )
         assert (temp_dir / "part-0.parquet").is_file()  # the running ingest's work is intact
         assert list_ingests(engine=engine) == []
-    finally:
-        proc.kill()
-        proc.wait(timeout=30)
 
     # A killed holder leaves no stale lock: the next ingest runs at once.
     r = ingest_file(engine=engine, source="hospital", month="2024-01", path=second, lock_timeout=0)
