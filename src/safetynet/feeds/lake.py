@@ -231,7 +231,10 @@ class PartitionWriter:
         """Put the new partition in place of the old one in one step."""
         marker = os.environ.get(PAUSE_ENV)
         if marker:
-            Path(marker).write_text(str(self.tmp), encoding="utf-8")
+            # published whole (write, then rename): a watcher never reads a half-written path
+            staging = Path(f"{marker}.{os.getpid()}.tmp")
+            staging.write_text(str(self.tmp), encoding="utf-8")
+            staging.replace(marker)
             while True:  # wait here until the test kills this process
                 signal.pause()
         if self.partition.exists():

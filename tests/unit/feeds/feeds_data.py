@@ -85,7 +85,9 @@ def paused_ingest(db_url: str, tmp_path: Path, path: Path) -> Iterator[tuple[Any
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the ingest never reached the swap"
             time.sleep(0.02)
-        yield proc, Path(marker.read_text(encoding="utf-8"))
+        written = marker.read_text(encoding="utf-8")
+        assert written, "the paused ingest published an empty path"
+        yield proc, Path(written)
     finally:
         proc.kill()  # SIGKILL
         proc.wait(timeout=30)
