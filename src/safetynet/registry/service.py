@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.ids import mask as mask_id
 from safetynet.policy.parameters import ParameterSet, default_parameters
-from safetynet.regions.models import Region
+from safetynet.regions.service import names as region_names
 from safetynet.registry import rules
 from safetynet.registry.categories import CATEGORIES
 from safetynet.registry.models import (
@@ -146,11 +146,7 @@ def stats(
             .group_by(pref)
             .order_by(pref)
         ).all()
-        names = dict(
-            conn.execute(
-                select(Region.code, Region.name).where(Region.code.in_([r[0] for r in rows]))
-            ).all()
-        )
+    names = region_names(engine=engine, codes=[r[0] for r in rows])
     total = sum(counts.values())
     return Stats(
         date=on,
