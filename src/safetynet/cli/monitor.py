@@ -37,11 +37,10 @@ def _params(file: Path | None = None) -> Any:
         fail(f"参数文件有误 / invalid parameters: {exc}")
 
 
-def _run(month: str, engine_name: str, quiet: bool) -> Any:
+def _run(engine: Any, month: str, engine_name: str, quiet: bool) -> Any:
     from safetynet.config import get_settings
     from safetynet.monitoring.service import run_month
 
-    engine = open_engine(migrate=True)
     params = _params()
     if quiet:
         return run_month(
@@ -85,8 +84,9 @@ def run(
         fail(f"引擎只能是 duckdb 或 spark / engine must be duckdb or spark: {engine_name}")
     from safetynet.monitoring.service import NoFeedData
 
+    engine = open_engine(migrate=True)
     try:
-        s = _run(month, engine_name, quiet=json)
+        s = _run(engine, month, engine_name, quiet=json)
     except NoFeedData as exc:
         fail(str(exc))
     if json:
@@ -104,7 +104,7 @@ def run(
             f"{absent}",
             highlight=False,
         )
-    label = names(engine=open_engine(), codes=s.by_prefecture)
+    label = names(engine=engine, codes=s.by_prefecture)
     table = Table("市州 prefecture", *[f"{LEVEL_ZH[lv]} {lv}" for lv in LEVEL_ZH], "合计 total")
     for code, counts in s.by_prefecture.items():
         name = f"{code} {label[code]}" if code in label else code
@@ -252,8 +252,9 @@ def runs(limit: int = typer.Option(20, "--limit"), json: bool = JsonOpt) -> None
 
 def demo_step() -> None:
     """Run the 12 demo months 2024-01..2024-12 (for ``safetynet demo``)."""
+    engine = open_engine(migrate=True)
     for m in range(1, 13):
-        s = _run(f"2024-{m:02d}", "duckdb", quiet=True)
+        s = _run(engine, f"2024-{m:02d}", "duckdb", quiet=True)
         console.print(
             f"[green]✓[/] 监测 {s.month}: {sum(s.by_level.values())} 条预警 warnings "
             f"(新 new {s.warnings_new}, 更新 updated {s.warnings_updated})"
