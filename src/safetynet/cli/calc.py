@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from safetynet.cli._common import JsonOpt, console, dumps, fail, print_json
+from safetynet.cli._common import JsonOpt, console, dumps, err_console, fail, print_json
 from safetynet.policy._money import CalcError, yuan
 from safetynet.policy.parameters import ParameterError, ParameterSet, default_parameters
 
@@ -91,7 +91,11 @@ def grants(
         "--school-type",
         help="undergraduate | veteran | secondary_provincial | secondary_local",
     ),
-    funded: int = typer.Option(..., "--funded", help="资助名额 / funded count (quota)."),
+    funded: int | None = typer.Option(
+        None,
+        "--funded",
+        help="资助名额 / funded count (quota); not needed for veteran (everyone is funded).",
+    ),
     out: Path = typer.Option(..., "--out", help="Allocation workbook to write (.xlsx)."),
     year: int = typer.Option(
         date.today().year, "--year", help="School year (parameters of 1 Sep)."
@@ -125,6 +129,8 @@ def grants(
         )
     except (CalcError, ParameterError) as exc:
         fail(str(exc))
+    for notice in result.notices:  # stderr, so that --json output stays JSON only
+        err_console.print(f"[yellow]注意 / Note:[/] {notice}", highlight=False, soft_wrap=True)
     write_allocation(result, out)
     downgraded = sum(1 for g in result.grants if g.amount < g.wanted and g.amount > 0)
     summary = {
@@ -136,6 +142,7 @@ def grants(
         "downgraded": downgraded,
         "registry_matches": len(found),
         "parameter_version": result.parameter_version,
+        "notices": list(result.notices),
     }
     if as_json:
         print_json(summary)

@@ -3,7 +3,9 @@
 A student's hardship level (特别困难 / 困难 / 一般困难) gives the tier they want; a family
 registry status of tekun, dibao, orphan or disabled makes them most in need (treated as
 特别困难). The allocation funds at most ``funded`` students, most in need first, and keeps the
-school's total ≤ average × funded students, as close to it as the tiers allow:
+school's total ≤ average × funded students, as close to it as the tiers allow. School types in
+``education.everyone_funded_school_types`` (full-time veteran students: 全部享受, 3,300 each) fund
+every student on the list and need no quota; a smaller quota given anyway is ignored with a notice.
 
 1. wanted tiers; 2. while over budget, downgrade one tier at a time, least in need first
 (round-robin inside a need group); 3. while a step still fits, give back downgraded tiers and
@@ -42,6 +44,12 @@ __all__ = [
 ]
 
 SCHOOL_TYPES = ("undergraduate", "veteran", "secondary_provincial", "secondary_local")
+_SCHOOL_NAMES = {
+    "undergraduate": ("本专科生", "undergraduate student"),
+    "veteran": ("全日制在校退役士兵学生", "full-time veteran student"),
+    "secondary_provincial": ("省属中职和普通高中学生", "provincial secondary student"),
+    "secondary_local": ("市县中职和普通高中学生", "local secondary student"),
+}
 LEVELS = ("一般困难", "困难", "特别困难")  # index = need rank
 _LEVEL_ALIASES = {
     "一般困难": 0,
@@ -124,7 +132,11 @@ class Grant:
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
-    """A school's allocation: grants in input order, totals and the parameter version."""
+    """A school's allocation: grants in input order, totals and the parameter version.
+
+    ``notices`` are bilingual remarks about the input the caller should show (e.g. a quota that
+    does not apply); they are also part of ``explanation``.
+    """
 
     school_type: str
     tiers: tuple[Decimal, ...]
@@ -135,6 +147,7 @@ class Allocation:
     parameter_version: str
     grants: list[Grant] = field(default_factory=list)
     explanation: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
 
 
 def school_tiers(
@@ -199,17 +212,31 @@ def allocate(
     students: Sequence[Student],
     *,
     school_type: str,
-    funded: int,
+    funded: int | None,
     year: int,
     tiers: Sequence[Decimal | int | str] | None = None,
     params: ParameterSet | None = None,
 ) -> Allocation:
-    """Allocate grants for one school and school year (parameters of 1 September of ``year``)."""
+    """Allocate grants for one school and school year (parameters of 1 September of ``year``).
+
+    ``funded`` is the quota; it may be None only for a school type that funds everyone.
+
+    >>> v = [Student("V1", "甲", "", "困难"), Student("V2", "乙", "", "一般困难")]
+    >>> a = allocate(v, school_type="veteran", funded=1, year=2024)
+    >>> [int(g.amount) for g in a.grants], a.funded, len(a.notices)
+    ([3300, 3300], 2, 1)
+    """
     ps = params or shipped()
     on = date(year, 9, 1)
     fen_tiers, average = school_tiers(school_type, on=on, tiers=tiers, params=ps)
-    if funded < 0:
+    everyone = school_type in ps.get("education.everyone_funded_school_types", on)
+    if funded is not None and funded < 0:
         raise CalcError("资助名额不能为负 / funded count must not be negative")
+    if funded is None and not everyone:
+        raise CalcError(
+            f"{_SCHOOL_NAMES[school_type][0]}须给出资助名额 / the funded count (quota) is "
+            f"required for {school_type}"
+        )
     most = frozenset(ps.get("education.most_in_need_statuses", on))
     seen: set[str] = set()
     for s in students:
@@ -230,6 +257,18 @@ def allocate(
         if flags[i]:
             why += f"，家庭身份 {'、'.join(sorted(s.statuses & most))}（视为特别困难）"
         notes[i].append(f"{why}：应得 {fmt(fen_tiers[wanted[i]])} 元")
+    notices: tuple[str, ...] = ()
+    if everyone:
+        zh, en = _SCHOOL_NAMES[school_type]
+        if funded is not None and funded < len(students):
+            notices = (
+                f"{zh}全部资助（每生每年 {fmt(average)} 元）：名单 {len(students)} 人全部资助，"
+                f"资助名额 {funded} 人不适用，已忽略 / every {en} is funded ({fmt(average)} a "
+                f"year): all {len(students)} on the list are funded; the quota of {funded} is "
+                "ignored",
+            )
+        funded = len(students)
+    assert funded is not None
     n_funded = min(funded, len(students))
     chosen, left_out = order[:n_funded], order[n_funded:]
     for pos, i in enumerate(left_out, start=n_funded + 1):
@@ -303,5 +342,6 @@ def allocate(
         total=yuan(total),
         parameter_version=ps.version,
         grants=grants,
-        explanation=summary,
+        explanation=summary + notices,
+        notices=notices,
     )

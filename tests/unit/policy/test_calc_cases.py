@@ -113,7 +113,7 @@ def _run(case: dict[str, Any], ps: ParameterSet | None) -> None:
         alloc = allocate(
             students,
             school_type=data["school_type"],
-            funded=data["funded"],
+            funded=data.get("funded"),
             year=period,
             tiers=data.get("tiers"),
             params=ps,
@@ -121,9 +121,14 @@ def _run(case: dict[str, Any], ps: ParameterSet | None) -> None:
         exp = case["expected"]
         got = {g.student.student_no: g.amount for g in alloc.grants}
         _check(got, exp["amounts"], "amount")
-        sums = {"total": alloc.total, "budget": alloc.budget}
+        sums = {"total": alloc.total, "budget": alloc.budget, "funded": alloc.funded}
         _check(sums, {k: exp[k] for k in sums if k in exp}, "school")
         assert alloc.total <= alloc.budget
+        if "notices_contain" in exp:
+            notices = "\n".join(alloc.notices)
+            assert bool(notices) == bool(exp["notices_contain"]), notices
+            for part in exp["notices_contain"]:
+                assert part in notices, f"{part!r} not in notices: {notices}"
         notes = {g.student.student_no: "；".join(g.explanation) for g in alloc.grants}
         for no, part in exp.get("explanation_contains", {}).items():
             assert part in notes[no], f"{part!r} not in {no}: {notes[no]}"

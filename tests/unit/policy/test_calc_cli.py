@@ -163,6 +163,41 @@ def test_grants_csv_gb18030_and_errors(tmp_path: Path) -> None:
     assert "困难等级" in res.stderr
 
 
+def test_grants_veteran_funds_everyone_and_says_the_quota_is_ignored(tmp_path: Path) -> None:
+    src, out = tmp_path / "veterans.csv", tmp_path / "v.xlsx"
+    src.write_text(
+        "学号,姓名,身份证号,困难等级\nV1,甲,,困难\nV2,乙,,一般困难\nV3,丙,,一般困难\n",
+        encoding="utf-8",
+    )
+    base = ["calc", "grants", str(src), "--school-type", "veteran", "--out", str(out)]
+    res = runner.invoke(app, [*base, "--funded", "2", "--year", "2024", "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert (summary["funded"], summary["total"], summary["budget"]) == (3, 9900, 9900)
+    assert len(summary["notices"]) == 1 and "资助名额 2 人不适用" in summary["notices"][0]
+    assert "注意 / Note:" in res.stderr and "quota of 2 is ignored" in res.stderr
+    sheet = load_workbook(out)["分配结果"]
+    assert [r[7] for r in sheet.iter_rows(min_row=2, values_only=True)] == [3300] * 3
+    quiet = runner.invoke(app, [*base, "--year", "2024", "--json"])  # no --funded needed
+    assert quiet.exit_code == 0, quiet.output
+    assert json.loads(quiet.stdout)["notices"] == [] and quiet.stderr == ""
+    other = runner.invoke(
+        app,
+        [
+            "calc",
+            "grants",
+            str(src),
+            "--school-type",
+            "undergraduate",
+            "--out",
+            str(out),
+            "--year",
+            "2024",
+        ],
+    )
+    assert other.exit_code != 0 and "资助名额" in other.stderr
+
+
 def _registry(engine: Engine) -> None:
     regions_service.upsert(
         engine=engine,
