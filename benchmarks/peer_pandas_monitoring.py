@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from safetynet.monitoring.engine import FEED_COLUMNS, param_tables
-from safetynet.monitoring.params import INDICATORS, ScoringParams
+from safetynet.monitoring.params import INDICATORS, LEVELS, ScoringParams
 
 __all__ = ["comparable", "score_month_pandas"]
 
@@ -118,7 +118,7 @@ def score_month_pandas(
     nano = hh["factor"] * hh["base_micro"] + int(s["bonus"]) * 1_000_000 * (hh["n_indicators"] - 1)
     hh["score"] = np.floor((nano + 500_000_000) / 1e9).astype("int64")
     hh["level"] = None
-    for level in ("blue", "yellow", "orange", "red"):
+    for level in LEVELS:
         hh.loc[hh["score"] >= int(s[level]), "level"] = level
     warned = hh.loc[hh["level"].notna(), ["household_id"]]
     cols = ["household_id", "indicator", "record_id", "resident_id", "mkey", "amount"]

@@ -14,8 +14,8 @@ from typing import Any
 import typer
 
 from safetynet.cli._common import JsonOpt, console, dumps, err_console, fail, print_json
+from safetynet.parameters import ParameterError, ParameterSet, default_parameters
 from safetynet.policy._money import CalcError, yuan
-from safetynet.policy.parameters import ParameterError, ParameterSet, default_parameters
 
 __all__ = ["app"]
 
@@ -30,7 +30,7 @@ ParamsOpt = typer.Option(
 
 
 def _params(extra: list[Path] | None) -> ParameterSet:
-    from safetynet.policy.parameters import load_parameters
+    from safetynet.parameters import load_parameters
 
     try:
         base = default_parameters()

@@ -14,7 +14,7 @@ def run_demo() -> None:
     """Synthesise, import, ingest and monitor the demo province (each step idempotent)."""
     from safetynet.cli import feeds, monitor, regions, registry, synth
     from safetynet.config import get_settings
-    from safetynet.policy.parameters import default_parameters
+    from safetynet.parameters import default_parameters
 
     settings = get_settings()
     province = int(default_parameters().get("registry.population.province", "2024-01-01"))

@@ -29,7 +29,7 @@ def _month(value: str) -> str:
 
 def _params(file: Path | None = None) -> Any:
     from safetynet.monitoring.params import load_monitoring_parameters
-    from safetynet.policy.parameters import ParameterError
+    from safetynet.parameters import ParameterError
 
     try:
         return load_monitoring_parameters(file)

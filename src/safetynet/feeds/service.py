@@ -89,7 +89,7 @@ def _major_prefixes(
     if not any(name == "major_disease" for name, _ in spec.derived):
         return None, None
     if parameters is None:
-        from safetynet.policy.parameters import default_parameters
+        from safetynet.parameters import default_parameters
 
         parameters = default_parameters()
     on = month_bounds(month)[1]

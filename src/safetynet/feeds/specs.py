@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from safetynet import codes
+
 __all__ = [
     "REASONS",
     "SOURCES",
@@ -126,6 +128,11 @@ def _codes(pairs: dict[str, str]) -> dict[str, str]:
     return out
 
 
+def _names(labels: dict[str, str], keep: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Chinese name → code for a code list of :mod:`safetynet.codes` (optionally a subset)."""
+    return {labels[code]: code for code in (keep if keep is not None else tuple(labels))}
+
+
 def _common(record_heading: str, record_en: str) -> tuple[Field, ...]:
     return (
         Field("record_id", record_heading, "text", True, record_en),
@@ -180,8 +187,7 @@ SPECS: dict[str, FeedSpec] = {
                 Field("school", "录取院校", "text", True, "school"),
                 Field(
                     "level", "层次", "code", True, "level",
-                    _codes({"本科": "undergraduate", "专科": "college",
-                            "高职": "higher_vocational", "中职": "secondary"}),
+                    _codes(_names(codes.UNIVERSITY_LEVELS)),
                 ),
                 Field("admission_date", "录取日期", "date", True, "admission date"),
                 Field("tuition", "学费", "amount", False, "tuition"),
@@ -195,9 +201,7 @@ SPECS: dict[str, FeedSpec] = {
                 *_common("残疾人证号", "certificate number"),
                 Field(
                     "disability_type", "残疾类别", "code", True, "disability type",
-                    _codes({"视力": "visual", "听力": "hearing", "言语": "speech",
-                            "肢体": "physical", "智力": "intellectual", "精神": "mental",
-                            "多重": "multiple"}),
+                    _codes(_names(codes.DISABILITY_TYPES)),
                 ),
                 Field("grade", "残疾等级", "grade", True, "grade (1–4)", _codes(_GRADES)),
                 Field("issue_date", "发证日期", "date", True, "issue date"),
@@ -220,14 +224,11 @@ SPECS: dict[str, FeedSpec] = {
                 *_common("监测编号", "monitoring number"),
                 Field(
                     "subtype", "监测类型", "code", True, "subtype",
-                    _codes({"边缘易致贫户": "edge_prone", "脱贫不稳定户": "unstable_lifted",
-                            "突发严重困难户": "sudden_hardship"}),
+                    _codes(_names(codes.CATEGORIES, codes.RELAPSE_SUBTYPES)),
                 ),
                 Field(
                     "reason", "风险类型", "code", True, "risk reason",
-                    _codes({"因病": "illness", "因残": "disability", "因学": "education",
-                            "因灾": "disaster", "因意外": "accident", "因失业": "unemployment",
-                            "其他": "other"}),
+                    _codes(_names(codes.RELAPSE_REASONS)),
                 ),
                 Field("change_date", "变更日期", "date", True, "change date"),
             ),
@@ -245,7 +246,10 @@ SPECS: dict[str, FeedSpec] = {
     )
 }  # fmt: skip
 
-SOURCES: tuple[str, ...] = tuple(SPECS)
+#: The feed sources, in the order of :data:`safetynet.codes.FEED_SOURCES` (one spec each).
+SOURCES: tuple[str, ...] = codes.FEED_SOURCES
+if tuple(SPECS) != SOURCES:  # pragma: no cover - a spec added without its code, or the reverse
+    raise RuntimeError(f"feed specs {tuple(SPECS)} differ from codes.FEED_SOURCES {SOURCES}")
 
 #: Reason code → (Chinese, English); every quarantined value carries one of these.
 REASONS: dict[str, tuple[str, str]] = {

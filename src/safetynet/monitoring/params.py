@@ -18,14 +18,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from safetynet.policy.parameters import (
+from safetynet import codes
+from safetynet.parameters import (
     DEFAULT_DIR,
     ParameterError,
     ParameterSet,
     load_parameters,
 )
 from safetynet.registry import rules as registry_rules
-from safetynet.registry.categories import CATEGORIES
 
 __all__ = [
     "CATEGORY_LABELS",
@@ -43,26 +43,17 @@ __all__ = [
     "scoring_params",
 ]
 
-#: Feed sources used as indicators, in display order.
-INDICATORS = ("hospital", "disease", "university", "disability", "unemployment", "relapse", "death")
-INDICATOR_LABELS = {
-    "hospital": "住院",
-    "disease": "慢病/重大疾病",
-    "university": "高考录取",
-    "disability": "残疾办证",
-    "unemployment": "新增失业",
-    "relapse": "防返贫监测",
-    "death": "死亡",
-}
-#: Warning levels, low to high.
-LEVELS = ("blue", "yellow", "orange", "red")
-LEVEL_LABELS = {"blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
+#: Feed sources used as indicators, and warning levels low to high (:mod:`safetynet.codes`).
+INDICATORS = codes.INDICATORS
+INDICATOR_LABELS = codes.INDICATOR_LABELS
+LEVELS = codes.LEVELS
+LEVEL_LABELS = codes.LEVEL_LABELS
 #: Where the registry configures the primary-category priority (first found wins).
 PRIORITY_PATHS = ("registry.primary_priority", "registry.category_priority")
 #: Primary-category priority used when ``registry.category_priority`` is not configured.
 DEFAULT_PRIORITY = registry_rules.DEFAULT_PRIORITY
 #: Category names in explanations (the registry's, with a shorter one for ``ill``).
-CATEGORY_LABELS = {**CATEGORIES, "ill": "患病人员"}
+CATEGORY_LABELS = {**codes.CATEGORIES, "ill": "患病人员"}
 
 
 def milli(value: Any, path: str = "value") -> int:

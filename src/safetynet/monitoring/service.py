@@ -20,7 +20,7 @@ from safetynet.monitoring.explain import explain_household
 from safetynet.monitoring.models import MonitoringRun, Warning
 from safetynet.monitoring.params import INDICATORS, LEVELS, ScoringParams
 from safetynet.monitoring.store import upsert_warnings
-from safetynet.policy.parameters import ParameterSet
+from safetynet.parameters import ParameterSet
 
 __all__ = [
     "NoFeedData",

@@ -1,1 +1,1 @@
-"""Policy rules: the dated-parameter loader and the assistance calculators."""
+"""Policy rules: the assistance calculators (pure; parameters come from :mod:`safetynet.parameters`)."""

@@ -17,7 +17,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from safetynet.policy.parameters import ParameterSet, default_parameters
+from safetynet.parameters import ParameterSet, default_parameters
 
 __all__ = ["CalcError", "fmt", "mul_round", "ratio", "shipped", "to_fen", "yuan"]
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from safetynet.parameters import ParameterSet
 from safetynet.policy._money import CalcError, fmt, shipped, to_fen, yuan
-from safetynet.policy.parameters import ParameterSet
 
 __all__ = [
     "LEVELS",

@@ -21,8 +21,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from safetynet.parameters import ParameterSet
 from safetynet.policy._money import CalcError, fmt, mul_round, ratio, shipped, to_fen, yuan
-from safetynet.policy.parameters import ParameterSet
 
 __all__ = ["Decision", "decide_from_json", "guaranteed_loan", "months_between", "startup_subsidy"]
 

@@ -27,9 +27,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from safetynet import codes
+from safetynet.parameters import ParameterError, ParameterSet
 from safetynet.policy._medical_results import ClaimResult, MedicalResult, YearToDate, case_from_json
 from safetynet.policy._money import CalcError, fmt, mul_round, ratio, shipped, to_fen, yuan
-from safetynet.policy.parameters import ParameterError, ParameterSet
 
 __all__ = [
     "DIBAO_CLASSES",
@@ -47,35 +48,11 @@ __all__ = [
     "settle_claim",
 ]
 
-GROUPS = (
-    "tekun",
-    "dibao",
-    "relapsed",
-    "prone",
-    "transition_lifted",
-    "dibao_edge",
-    "ill_impoverished",
-    "none",
-)
-GROUP_NAMES = {
-    "tekun": "特困人员",
-    "dibao": "低保对象",
-    "relapsed": "返贫致贫人口",
-    "prone": "易返贫致贫人口",
-    "transition_lifted": "过渡期内已脱贫人口",
-    "dibao_edge": "低保边缘家庭成员",
-    "ill_impoverished": "因病致贫重病患者",
-    "none": "非救助对象",
-}
-DIBAO_CLASSES = ("rural_1", "rural_2", "rural_3", "rural_4", "urban_full", "urban_differential")
-DIBAO_CLASS_NAMES = {
-    "rural_1": "农村一类",
-    "rural_2": "农村二类",
-    "rural_3": "农村三类",
-    "rural_4": "农村四类",
-    "urban_full": "城市全额",
-    "urban_differential": "城市差额",
-}
+#: Medical-assistance groups in rank order, with their names (:data:`safetynet.codes.MEDICAL_GROUPS`).
+GROUPS: tuple[str, ...] = tuple(codes.MEDICAL_GROUPS)
+GROUP_NAMES = codes.MEDICAL_GROUPS
+DIBAO_CLASSES: tuple[str, ...] = tuple(codes.DIBAO_CLASSES)
+DIBAO_CLASS_NAMES = codes.DIBAO_CLASSES
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,9 +25,9 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from safetynet.parameters import ParameterSet
 from safetynet.policy._money import CalcError
 from safetynet.policy.medical import DIBAO_CLASSES, GROUPS, MedicalRules, rules_for
-from safetynet.policy.parameters import ParameterSet
 
 __all__ = ["annual_vec", "codes", "premium_totals", "premium_vec"]
 

@@ -1,4 +1,4 @@
-"""Code lists of the registry: categories, sources, dibao classes, relations, medical groups.
+"""Code lists of the registry import: the shared codes plus relations, grades and yes/no.
 
 Each list maps a stored code (English) to its Chinese name; files may use either, and
 :func:`lookup_table` gives every accepted spelling for the importer.
@@ -14,6 +14,8 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from safetynet import codes
 
 __all__ = [
     "ALIASES",
@@ -31,61 +33,14 @@ __all__ = [
     "parse",
 ]
 
-#: The 10 monitored categories (DOMAIN.md §1), code → Chinese name.
-CATEGORIES: dict[str, str] = {
-    "dibao": "低保对象",
-    "tekun": "特困人员",
-    "dibao_edge": "低保边缘人口",
-    "rigid_expense": "刚性支出困难人口",
-    "edge_prone": "边缘易致贫户",
-    "unstable_lifted": "脱贫不稳定户",
-    "sudden_hardship": "突发严重困难户",
-    "unemployed": "登记失业人员",
-    "disabled": "已登记办证残疾人",
-    "ill": "患病住院/慢性病/重大疾病",
-}
-
-#: The three poverty-relapse (防止返贫监测) subtypes.
-RELAPSE_SUBTYPES = ("edge_prone", "unstable_lifted", "sudden_hardship")
-
-#: How a person came to be identified.
-SOURCES: dict[str, str] = {
-    "self_declared": "自主申报",
-    "home_visit": "入户摸排",
-    "data_match": "数据比对",
-    "department_list": "部门名单",
-}
-
-DIBAO_CLASSES: dict[str, str] = {
-    "rural_1": "农村一类",
-    "rural_2": "农村二类",
-    "rural_3": "农村三类",
-    "rural_4": "农村四类",
-    "urban_full": "城市全额",
-    "urban_differential": "城市差额",
-}
-
-DISABILITY_TYPES: dict[str, str] = {
-    "visual": "视力",
-    "hearing": "听力",
-    "speech": "言语",
-    "physical": "肢体",
-    "intellectual": "智力",
-    "mental": "精神",
-    "multiple": "多重",
-}
-
-#: Medical-assistance groups (DOMAIN.md §4); ``none`` = not a covered group.
-MEDICAL_GROUPS: dict[str, str] = {
-    "tekun": "特困人员",
-    "dibao": "低保对象",
-    "relapsed": "返贫致贫人口",
-    "prone": "易返贫致贫人口",
-    "transition_lifted": "过渡期脱贫人口",
-    "dibao_edge": "低保边缘人口",
-    "ill_impoverished": "因病致贫重病患者",
-    "none": "无",
-}
+#: The monitored categories, relapse subtypes, identification sources, dibao classes,
+#: disability types and medical groups are the project's one vocabulary (:mod:`safetynet.codes`).
+CATEGORIES = codes.CATEGORIES
+RELAPSE_SUBTYPES = codes.RELAPSE_SUBTYPES
+SOURCES = codes.IDENTIFICATION_SOURCES
+DIBAO_CLASSES = codes.DIBAO_CLASSES
+DISABILITY_TYPES = codes.DISABILITY_TYPES
+MEDICAL_GROUPS = codes.MEDICAL_GROUPS
 
 #: Relation to the head of household: stored as the Chinese word (fits String(10)).
 RELATIONS: dict[str, str] = {
@@ -126,7 +81,15 @@ GRADES: dict[str, int] = {
 ALIASES: dict[str, dict[str, str]] = {
     "category": {"患病人员": "ill", "患病住院": "ill", "慢性病": "ill", "重大疾病": "ill"},
     "relation": {"户主": "本人", "self": "本人", "head": "本人"},
-    "medical_group": {"低保": "dibao", "特困": "tekun", "脱贫人口": "transition_lifted"},
+    "medical_group": {
+        "低保": "dibao",
+        "特困": "tekun",
+        "脱贫人口": "transition_lifted",
+        # the registry template's earlier spellings of three group names
+        "过渡期脱贫人口": "transition_lifted",
+        "低保边缘人口": "dibao_edge",
+        "无": "none",
+    },
 }
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from safetynet.ids import mask as mask_id
-from safetynet.policy.parameters import ParameterSet, default_parameters
+from safetynet.parameters import ParameterSet, default_parameters
 from safetynet.regions.service import names as region_names
 from safetynet.registry import rules
 from safetynet.registry.categories import CATEGORIES

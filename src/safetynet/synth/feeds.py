@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from safetynet import codes
+from safetynet.feeds.specs import get_spec
 from safetynet.synth._util import choice, labels
 from safetynet.synth.population import CAT
 from safetynet.synth.tables import (
@@ -41,21 +43,13 @@ __all__ = [
     "weights",
 ]
 
-SOURCES = ("hospital", "disease", "university", "disability", "unemployment", "relapse", "death")
+SOURCES = codes.FEED_SOURCES
 FORMATS = {
     "hospital": "parquet", "university": "parquet", "disease": "csv", "death": "csv",
     "disability": "xlsx", "unemployment": "xlsx", "relapse": "xlsx",
 }  # fmt: skip
-COLUMNS = {
-    "hospital": ["住院号", "身份证号", "姓名", "入院日期", "出院日期", "医疗机构", "诊断编码",
-                 "总费用", "政策范围内费用", "基本医保支付", "大病保险支付", "个人自付"],
-    "disease": ["登记编号", "身份证号", "姓名", "诊断编码", "疾病名称", "登记日期"],
-    "university": ["考生号", "身份证号", "姓名", "录取院校", "层次", "录取日期", "学费"],
-    "disability": ["残疾人证号", "身份证号", "姓名", "残疾类别", "残疾等级", "发证日期"],
-    "unemployment": ["登记编号", "身份证号", "姓名", "失业登记日期"],
-    "relapse": ["监测编号", "身份证号", "姓名", "监测类型", "风险类型", "变更日期"],
-    "death": ["死亡证明编号", "身份证号", "姓名", "死亡日期"],
-}  # fmt: skip
+#: The headings of each feed file, in the order of its spec (:mod:`safetynet.feeds.specs`).
+COLUMNS = {source: get_spec(source).headings for source in SOURCES}
 
 _AGE = np.arange(101)
 

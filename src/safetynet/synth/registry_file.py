@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from safetynet import codes
 from safetynet.synth._util import choice, labels
 from safetynet.synth.population import CAT, RECIPES, REL, Registry
 from safetynet.synth.tables import CATEGORY_ZH, PRIORITY
@@ -18,7 +19,7 @@ HEADINGS = [
     "医疗救助类别", "迁入日期",
 ]  # fmt: skip
 
-_SOURCES = ["自主申报", "入户摸排", "数据比对", "部门名单"]
+_SOURCES = list(codes.IDENTIFICATION_SOURCES.values())
 #: P(source) by category number (0 unused): self-declared, home visit, data match, department list.
 _SOURCE_P = {
     "tekun": (0.5, 0.5, 0.0, 0.0), "dibao": (0.6, 0.35, 0.05, 0.0),

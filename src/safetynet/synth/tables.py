@@ -12,7 +12,7 @@ poverty-relapse people are split 40/40/20 across edge_prone, unstable_lifted and
 
 from __future__ import annotations
 
-from safetynet.registry.categories import CATEGORIES as CATEGORIES_ZH
+from safetynet import codes
 from safetynet.registry.rules import DEFAULT_PRIORITY
 
 __all__ = [
@@ -53,7 +53,7 @@ CATEGORY_COUNTS = {
     "unemployed": 16_600,
 }
 
-CATEGORY_ZH = CATEGORIES_ZH
+CATEGORY_ZH = codes.CATEGORIES
 
 #: Rows per month at scale 1.0 (university: per year, July and August only).
 MONTHLY_VOLUME = {
@@ -120,9 +120,10 @@ ICD_DISEASE = (
     ("G40.9", "癫痫", 1), ("D61.9", "再生障碍性贫血", 1),
 )
 
-DISABILITY_TYPES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
-RELAPSE_SUBTYPES = ("边缘易致贫户", "脱贫不稳定户", "突发严重困难户")
-RELAPSE_REASONS = ("因病", "因残", "因学", "因灾", "因意外", "因失业", "其他")
+#: The Chinese names the department files write, in the order of :mod:`safetynet.codes`.
+DISABILITY_TYPES = tuple(codes.DISABILITY_TYPES.values())
+RELAPSE_SUBTYPES = tuple(codes.CATEGORIES[c] for c in codes.RELAPSE_SUBTYPES)
+RELAPSE_REASONS = tuple(codes.RELAPSE_REASONS.values())
 
 #: (school, level, relative weight); levels use the Chinese names of the feed contract.
 SCHOOLS = (

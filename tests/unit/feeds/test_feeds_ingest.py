@@ -128,7 +128,7 @@ def test_mixed_encoding_deep_in_file_is_refused(engine, tmp_path):
 
 
 def test_disease_major_flag(engine, tmp_path):
-    from safetynet.policy.parameters import default_parameters
+    from safetynet.parameters import default_parameters
 
     prefixes = default_parameters().get("medical.major_diseases.icd10_prefixes", "2024-01-31")
     major = str(prefixes[0]).replace(".", "")

@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from safetynet.monitoring.params import load_monitoring_parameters
-from safetynet.policy.parameters import ParameterSet
+from safetynet.parameters import ParameterSet
 from safetynet.regions.models import Region
 from safetynet.registry.models import Household, Membership, Person
 

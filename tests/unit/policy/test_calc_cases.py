@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
+from safetynet.parameters import DEFAULT_DIR, ParameterError, ParameterSet, load_parameters
 from safetynet.policy import medical
 from safetynet.policy._money import CalcError
 from safetynet.policy.education import Student, allocate, parse_statuses
 from safetynet.policy.employment import decide_from_json
-from safetynet.policy.parameters import DEFAULT_DIR, ParameterError, ParameterSet, load_parameters
 
 CASES = Path(__file__).parent / "cases"
 

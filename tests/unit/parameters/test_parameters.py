@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from safetynet.policy.parameters import (
+from safetynet.parameters import (
     ParameterError,
     ParameterSet,
     default_parameters,

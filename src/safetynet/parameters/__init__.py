@@ -22,7 +22,7 @@ set has a content hash, :attr:`ParameterSet.version`, which every computed resul
 >>> ps.get("demo.cap", "2023-12-31")
 Traceback (most recent call last):
 ...
-safetynet.policy.parameters.ParameterError: demo.cap: no value before 2024-01-01 (asked for 2023-12-31)
+safetynet.parameters.ParameterError: demo.cap: no value before 2024-01-01 (asked for 2023-12-31)
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ __all__ = [
     "load_parameters",
 ]
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "parameters"
+DEFAULT_DIR = Path(__file__).resolve().parent
 LEAF_KEYS = {"description", "values", "reference", "unit", "metadata", "documentation"}
 NODE_KEYS = {"description", "reference", "metadata", "documentation"}
 VALUE_KEYS = {"value", "reference", "metadata"}
