@@ -22,7 +22,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import fcntl
-import hashlib
 import os
 import shutil
 import signal
@@ -37,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from safetynet.feeds.specs import FeedRefused
+from safetynet.hashing import file_sha256
 
 __all__ = [
     "LOCK_TIMEOUT",
@@ -44,7 +44,6 @@ __all__ = [
     "PAUSE_ENV",
     "PartitionBusy",
     "PartitionWriter",
-    "file_sha256",
     "lock_path",
     "partition_lock",
     "recover",
@@ -56,15 +55,6 @@ PAUSE_ENV = "SAFETYNET_FEEDS_PAUSE_BEFORE_SWAP"
 LOCK_TIMEOUT = 600.0
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
-
-
-def file_sha256(path: Path, chunk: int = 8 << 20) -> str:
-    """SHA-256 hex digest of a file, read in chunks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -38,7 +38,6 @@ from safetynet.feeds.lake import (
     PART_FILE,
     PartitionBusy,
     PartitionWriter,
-    file_sha256,
     partition_lock,
     recover,
 )
@@ -46,6 +45,7 @@ from safetynet.feeds.models import FeedIngest, FeedReject
 from safetynet.feeds.readers import FeedRefused, open_feed
 from safetynet.feeds.specs import SOURCES, FeedSpec, get_spec
 from safetynet.feeds.validate import lake_schema, month_bounds
+from safetynet.hashing import file_sha256
 
 __all__ = [
     "MAJOR_DISEASE_PARAM",

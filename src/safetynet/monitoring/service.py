@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
+from safetynet.hashing import file_sha256
 from safetynet.monitoring import snapshot as snap
 from safetynet.monitoring.engine import ScoringResult, make_backend, score_month
 from safetynet.monitoring.explain import explain_household
@@ -55,14 +55,6 @@ class RunSummary:
     timings: dict[str, float] = field(default_factory=dict)
     #: indicators with no feed partition for the month (their hits cannot count yet)
     missing_sources: list[str] = field(default_factory=list)
-
-
-def _sha(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(8 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def feed_partitions(lake: Path, month: str, *, required: bool = False) -> dict[str, list[Path]]:
@@ -149,7 +141,7 @@ def _counts(
 
 def _inputs(shot: snap.Snapshot, partitions: dict[str, list[Path]]) -> dict[str, Any]:
     feeds = {
-        source: [{"path": str(p), "sha256": _sha(p)} for p in files]
+        source: [{"path": str(p), "sha256": file_sha256(p)} for p in files]
         for source, files in sorted(partitions.items())
     }
     return {

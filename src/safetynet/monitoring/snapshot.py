@@ -9,7 +9,6 @@ members). Files are named by their content hash, so a run can always be reproduc
 from __future__ import annotations
 
 import calendar
-import hashlib
 import importlib.util
 import io
 import os
@@ -24,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy.engine import Engine
 
+from safetynet.hashing import file_sha256
 from safetynet.monitoring.engine import USED_SCHEMA
 
 __all__ = [
@@ -221,11 +221,7 @@ def write_hashed(table: pa.Table, folder: Path, stem: str) -> tuple[Path, str]:
         store_schema=False,
         write_statistics=False,  # nothing filters on them; min/max of strings cost seconds
     )
-    digest = hashlib.sha256()
-    with tmp.open("rb") as fh:
-        while chunk := fh.read(8 << 20):
-            digest.update(chunk)
-    sha = digest.hexdigest()
+    sha = file_sha256(tmp)
     final = folder / f"{stem}-{sha[:16]}.parquet"
     if final.exists():
         tmp.unlink()

@@ -9,7 +9,6 @@ the import log and the quarantine. A failed run leaves nothing behind.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -21,6 +20,7 @@ import pyarrow.compute as pc
 from sqlalchemy.engine import Engine
 
 from safetynet import ids
+from safetynet.hashing import file_sha256
 from safetynet.registry._checks import ERRORS
 from safetynet.registry._dbio import Bulk
 from safetynet.registry._reader import FIELDS, ImportRefused, RegistryFile, open_registry_file
@@ -28,7 +28,7 @@ from safetynet.registry._stages import cross_checks, parse, resolve
 from safetynet.registry.schemas import ImportSummary
 from safetynet.scratch import scratch_dir
 
-__all__ = ["ImportRefused", "file_sha256", "import_file"]
+__all__ = ["ImportRefused", "import_file"]
 
 Progress = Callable[[str], None]
 
@@ -38,14 +38,6 @@ BULK_REBUILD_ROWS = 200_000
 #: SQLite page cache (KiB) while indexes are rebuilt: SQLite's sorter keeps this much in memory
 #: before it merges through temporary files (128 MiB before and after, for the peak RSS).
 REBUILD_CACHE_KIB = 262_144
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _duck(tmp: Path) -> Any:

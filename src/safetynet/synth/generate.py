@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from safetynet.hashing import file_sha256
 from safetynet.synth._util import stream
 from safetynet.synth.feeds import World, weight_key
 from safetynet.synth.geography import (
@@ -32,7 +33,7 @@ from safetynet.synth.names import person_names, surnames
 from safetynet.synth.population import CAT, SPOUSE, build_pool, build_registry
 from safetynet.synth.registry_file import registry_table
 from safetynet.synth.tables import PRIORITY, PROVINCE_POPULATION
-from safetynet.synth.writers import sha256, write_csv, write_parquet
+from safetynet.synth.writers import write_csv, write_parquet
 
 __all__ = ["PARQUET_THRESHOLD", "SynthParams", "generate"]
 
@@ -228,7 +229,7 @@ def generate(
         },
         "feeds": files,
         "sha256": {
-            str(p.relative_to(out)): sha256(p)
+            str(p.relative_to(out)): file_sha256(p)
             for p in [reg_path, div_path, *(out / str(f["file"]) for f in files)]
         },
     }

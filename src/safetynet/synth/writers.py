@@ -16,7 +16,6 @@ text, empty cells left out.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -27,16 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-__all__ = ["sha256", "write_csv", "write_parquet", "write_xlsx"]
-
-
-def sha256(path: Path) -> str:
-    """Hex SHA-256 of a file."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+__all__ = ["write_csv", "write_parquet", "write_xlsx"]
 
 
 def write_csv(table: pa.Table, path: Path, encoding: str = "utf-8") -> Path:
