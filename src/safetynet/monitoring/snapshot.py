@@ -3,7 +3,10 @@
 The snapshot lists every member of every household with at least one person monitored during
 the month: household, township, resident ID, person, primary category (None for a member who
 is not monitored) and the household identity (highest-priority primary category of its
-members). Files are named by their content hash, so a run can always be reproduced.
+members). Each person counts in the household they belonged to on the **last day of the
+month** (dated moves, :func:`safetynet.registry.rules.household_on`), so a move recorded later
+and dated after the month leaves the month's snapshot as it was. Files are named by their
+content hash, so a run can always be reproduced.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from safetynet.hashing import file_sha256
 from safetynet.monitoring.engine import USED_SCHEMA
+from safetynet.registry.service import households_on_sql
 
 __all__ = [
     "SNAPSHOT_SCHEMA",
@@ -44,13 +48,14 @@ SNAPSHOT_SCHEMA = pa.schema(
         ("identity", pa.string()),
     ]
 )
-#: The three flat registry reads (no joins in the database: full scans stream fast on SQLite
+#: The four flat registry reads (no joins in the database: full scans stream fast on SQLite
 #: and PostgreSQL alike; DuckDB joins them in memory).
 _PERSON = pa.schema(
     [("person_id", pa.int64()), ("household_id", pa.int64()), ("resident_id", pa.string())]
 )
 _HOUSEHOLD = pa.schema([("household_id", pa.int64()), ("township_code", pa.string())])
 _ACTIVE = pa.schema([("person_id", pa.int64()), ("category", pa.string())])
+_MOVED = pa.schema([("person_id", pa.int64()), ("household_id", pa.int64())])
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -76,15 +81,16 @@ class Snapshot:
 
 
 def _queries(start: date, end: date, *, sqlite: bool = False) -> list[tuple[str, pa.Schema]]:
-    """Memberships active during the month (person, category), persons, households.
+    """Memberships active during the month (person, category), persons, households, and the
+    household on the month's last day of every person with a recorded move.
 
     Plain scans: the category priority is applied in memory (a CASE over millions of rows
     costs SQLite more than the scan), and on SQLite the membership scan skips the category
     index, which would turn it into millions of random row look-ups.
 
-    >>> [q.split(" FROM ")[1].split()[0] for q, _ in _queries(date(2024, 1, 1),
-    ...                                                         date(2024, 1, 31))]
-    ['membership', 'person', 'household']
+    >>> [q.split(" FROM ")[-1].split()[0].rstrip(")") for q, _ in _queries(date(2024, 1, 1),
+    ...                                                                      date(2024, 1, 31))]
+    ['membership', 'person', 'household', 'household_move']
     """
     # Dates come from a validated month: inlined so the same text also runs inside PostgreSQL
     # COPY, which takes no bind parameters.
@@ -97,6 +103,7 @@ def _queries(start: date, end: date, *, sqlite: bool = False) -> list[tuple[str,
         (active, _ACTIVE),
         ("SELECT id, household_id, resident_id FROM person", _PERSON),
         ("SELECT id, township_code FROM household", _HOUSEHOLD),
+        (households_on_sql(end), _MOVED),
     ]
 
 
@@ -230,6 +237,24 @@ def write_hashed(table: pa.Table, folder: Path, stem: str) -> tuple[Path, str]:
     return final, sha
 
 
+def _dated(person: pa.Table, moved: pa.Table) -> pa.Table:
+    """``person`` with each mover in their household of the month's last day; persons who were
+    in no registered household then (a first entry dated later) are left out.
+
+    >>> p = pa.table({"person_id": [1, 2, 3], "household_id": [10, 20, 30],
+    ...               "resident_id": ["a", "b", "c"]})
+    >>> m = pa.table({"person_id": [3, 2], "household_id": pa.array([None, 10], pa.int64())})
+    >>> _dated(p, m).to_pydict()
+    {'person_id': [1, 2], 'household_id': [10, 10], 'resident_id': ['a', 'b']}
+    """
+    if moved.num_rows == 0:
+        return person
+    idx = pc.index_in(person["person_id"], value_set=moved["person_id"])
+    hid = pc.if_else(pc.is_null(idx), person["household_id"], pc.take(moved["household_id"], idx))
+    person = person.set_column(person.schema.get_field_index("household_id"), "household_id", hid)
+    return person.filter(pc.is_valid(hid)) if hid.null_count else person
+
+
 _NONE = 127  # rank of "not monitored" (priority lists are far shorter)
 
 
@@ -353,9 +378,9 @@ def freeze(engine: Engine, *, month: str, priority: tuple[str, ...], lake: Path)
     start, end = month_bounds(month)
     queries = _queries(start, end, sqlite=engine.dialect.name == "sqlite")
     # one read transaction for the population and the evidence already used
-    active, person, household, used = _fetch_many(engine, [*queries, _used_query(month)])
-    table = _population(active, person, household, priority)
-    del active, person, household
+    active, person, household, moved, used = _fetch_many(engine, [*queries, _used_query(month)])
+    table = _population(active, _dated(person, moved), household, priority)
+    del active, person, household, moved
     folder = lake / "snapshots" / f"month={month}"
     path, sha = write_hashed(table, folder, "people")
     used_path, used_sha = write_hashed(used, folder, "used")

@@ -1,4 +1,5 @@
-"""Pure registry rules: interval overlap, tekun/dibao exclusion, primary category, medical group.
+"""Pure registry rules: interval overlap, tekun/dibao exclusion, primary category, medical group,
+the household of a person on a date.
 
 No framework imports; the importer applies the same rules vectorised in SQL, and the tests
 check both agree.
@@ -27,10 +28,12 @@ __all__ = [
     "DEFAULT_PRIORITY",
     "EXCLUSIVE",
     "Interval",
+    "Move",
     "Span",
     "active_on",
     "default_medical_group",
     "exclusive_conflicts",
+    "household_on",
     "overlaps",
     "primary_category",
     "validate_priority",
@@ -118,6 +121,41 @@ def exclusive_conflicts(spans: Sequence[Span]) -> list[tuple[int, int]]:
             ):
                 out.append((i, j))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A dated move of one person into ``to_household`` (``from_household`` None for a first
+    entry into the registry); ``seq`` orders moves recorded for the same day (the table's id)."""
+
+    from_household: int | None
+    to_household: int
+    moved_on: date
+    seq: int = 0
+
+
+def household_on(current: int | None, moves: Sequence[Move], day: date) -> int | None:
+    """The household a person belongs to at the end of ``day``.
+
+    The latest move on or before ``day`` decides (the later recorded one if two share a date);
+    before the first move the person is in the household that move left, which is None for a
+    first entry (not in any registered household yet); a person without moves is in
+    ``current``. A move recorded later but dated after ``day`` never changes the answer.
+
+    >>> moves = [Move(1, 2, date(2024, 6, 15)), Move(2, 3, date(2024, 9, 1))]
+    >>> [household_on(3, moves, date(2024, m, 28)) for m in (1, 6, 8, 9)]
+    [1, 2, 2, 3]
+    >>> household_on(5, [Move(None, 5, date(2024, 3, 1))], date(2024, 2, 29)) is None
+    True
+    >>> household_on(7, [], date(2024, 1, 31))
+    7
+    """
+    if not moves:
+        return current
+    done = [m for m in moves if m.moved_on <= day]
+    if done:
+        return max(done, key=lambda m: (m.moved_on, m.seq)).to_household
+    return min(moves, key=lambda m: (m.moved_on, m.seq)).from_household
 
 
 def validate_priority(priority: Iterable[str]) -> tuple[str, ...]:

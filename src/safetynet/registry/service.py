@@ -47,6 +47,7 @@ __all__ = [
     "export_rejects",
     "get_household",
     "get_person",
+    "households_on_sql",
     "list_imports",
     "list_rejects",
     "mask_id",
@@ -97,6 +98,32 @@ def monitored_query(category: str, on: date) -> Select[Any]:
             )
         )
         .order_by(Person.id)
+    )
+
+
+def households_on_sql(on: date) -> str:
+    """SQL: ``(person_id, household_id)`` of every person with a recorded move, in the
+    household :func:`safetynet.registry.rules.household_on` gives at the end of ``on``
+    (household_id NULL: not yet in any registered household). Persons without moves are in
+    ``person.household_id``.
+
+    Plain SQL text run by SQLite, PostgreSQL (also inside ``COPY``, hence no bind
+    parameters; the date comes from a ``date``) and DuckDB alike.
+
+    >>> "moved_on <= '2024-01-31'" in households_on_sql(date(2024, 1, 31))
+    True
+    """
+    day = f"'{on.isoformat()}'"  # a date object: nothing else can reach the text
+    done = f"moved_on <= {day}"
+    return (
+        "SELECT person_id, household_id FROM ("
+        f"SELECT person_id, CASE WHEN {done} THEN to_household_id ELSE from_household_id END "
+        "AS household_id, ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY "
+        f"CASE WHEN {done} THEN 0 ELSE 1 END, "
+        f"CASE WHEN {done} THEN moved_on END DESC, "
+        f"CASE WHEN {done} THEN NULL ELSE moved_on END, "
+        f"CASE WHEN {done} THEN -id ELSE id END) AS rn "
+        "FROM household_move) m WHERE rn = 1"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,14 +11,16 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
+from safetynet.ids import mask
 from safetynet.monitoring import service, store
 from safetynet.monitoring.models import MonitoringRun, Warning, WarningEvidence
 from safetynet.monitoring.params import INDICATORS
-from tests.unit.monitoring.conftest import EXAMPLE, HERE, example_feeds, write_feed
+from tests.factories.registry import TOWNSHIPS, move
+from tests.unit.monitoring.conftest import EXAMPLE, HERE, A, example_feeds, write_feed
 
 EXPECTED_LINES = [
-    "住院 hospital · A00000********0001 · 个人自付 12000.00 元: 30 × 1.5 = 45",
-    "高考录取 university · A00000********0002 · undergraduate: 15 × 1 = 15",
+    f"住院 hospital · {mask(A[1])} · 个人自付 12000.00 元: 30 × 1.5 = 45",
+    f"高考录取 university · {mask(A[2])} · undergraduate: 15 × 1 = 15",
     "身份系数 低保边缘人口 dibao_edge: 1.5 × 60 = 90",
     "叠加加分 overlap bonus: 10 × (2 − 1) = 10",
     "得分 score: 90 + 10 = 100 → 红色 red (≥ 90)",
@@ -39,23 +42,30 @@ def _count(engine, model):
 
 
 def test_worked_example_exactly(engine, registry, lake, example_params):
-    registry(EXAMPLE)
+    ids = registry(EXAMPLE)
     example_feeds(lake)
     s = _run(engine, lake, example_params)
     assert s.by_level == {"blue": 0, "yellow": 0, "orange": 0, "red": 1}
     assert s.unmatched["hospital"] == 1 and s.unmatched["university"] == 0
     (w,) = _warnings(engine)
-    assert (w["household_id"], w["score"], w["level"], w["status"]) == (1, 100, "red", "open")
+    assert (w["household_id"], w["score"], w["level"], w["status"]) == (ids[1], 100, "red", "open")
     e = w["explanation"]["2024-01"]
     assert e["lines"] == EXPECTED_LINES
     assert (e["factor"], e["base"], e["bonus_points"], e["score"]) == ("1.5", "60", "10", 100)
     assert _count(engine, WarningEvidence) == 2
     # people appear in the stored explanation by masked ID only; the evidence keeps the full one
-    assert [h["person"] for h in e["hits"]] == ["A00000********0001", "A00000********0002"]
-    assert "A00000000000000001" not in json.dumps(w["explanation"])
+    assert (
+        [h["person"] for h in e["hits"]]
+        == [mask(A[1]), mask(A[2])]
+        == [
+            "620102********0012",
+            "620102********0020",
+        ]
+    )
+    assert A[1] not in json.dumps(w["explanation"])
     with engine.connect() as conn:
         full = conn.execute(select(WarningEvidence.resident_id).order_by(WarningEvidence.id))
-        assert full.scalars().all() == ["A00000000000000001", "A00000000000000002"]
+        assert full.scalars().all() == [A[1], A[2]]
     assert s.by_prefecture == {"6201": {"blue": 0, "yellow": 0, "orange": 0, "red": 1}}
 
 
@@ -71,6 +81,30 @@ def test_same_month_twice_is_a_repeat(engine, registry, lake, example_params):
     assert _count(engine, WarningEvidence) == 2 and _count(engine, MonitoringRun) == 2
 
 
+def test_a_move_recorded_later_leaves_an_earlier_month_as_it_was(
+    engine, registry, lake, example_params
+):
+    """A[2] (admitted to university in January) moves to household 2 in June; the move is
+    recorded after January ran. Re-running January is a repeat with the same warning; June
+    counts A[2]'s hits in household 2."""
+    ids = registry(EXAMPLE)
+    example_feeds(lake)
+    first = _run(engine, lake, example_params)
+    before = _warnings(engine)
+    move(engine, A[2], head=A[3], township=TOWNSHIPS[1], moved_on=date(2024, 6, 1))
+    again = _run(engine, lake, example_params)
+    assert again.repeat and again.snapshot_hash == first.snapshot_hash
+    assert again.by_level == first.by_level and _warnings(engine) == before
+    write_feed(lake, "hospital", "2024-06",
+               [{"record_id": "ZY5", "resident_id": A[2], "oop": "12000.00"}])  # fmt: skip
+    june = _run(engine, lake, example_params, "2024-06")
+    # household 2 (dibao, factor 1): 30 × 1.5 = 45, blue; in household 1 it would be 68, yellow
+    assert june.warnings_new == 1 and june.by_level["blue"] == 1
+    (w,) = [w for w in _warnings(engine) if w["household_id"] == ids[2]]
+    assert w["explanation"]["2024-06"]["score"] == 45
+    assert [h["person"] for h in w["explanation"]["2024-06"]["hits"]] == [mask(A[2])]
+
+
 def test_rerun_with_a_corrected_feed_replaces_that_months_evidence(
     engine, registry, lake, example_params
 ):
@@ -83,7 +117,7 @@ def test_rerun_with_a_corrected_feed_replaces_that_months_evidence(
         lake,
         "hospital",
         "2024-01",
-        [{"record_id": "ZY7", "resident_id": "A00000000000000001", "oop": "12000.00"}],
+        [{"record_id": "ZY7", "resident_id": A[1], "oop": "12000.00"}],
     )
     again = _run(engine, lake, example_params)
     assert not again.repeat and again.warnings_new == 0
@@ -108,8 +142,8 @@ def test_evidence_never_counted_twice_and_level_never_lowered(
         "hospital",
         "2024-02",
         [
-            {"record_id": "ZY1", "resident_id": "A00000000000000001", "oop": "12000.00"},
-            {"record_id": "ZY9", "resident_id": "A00000000000000001", "oop": "6000.00"},
+            {"record_id": "ZY1", "resident_id": A[1], "oop": "12000.00"},
+            {"record_id": "ZY9", "resident_id": A[1], "oop": "6000.00"},
         ],
     )
     feb = _run(engine, lake, example_params, "2024-02")
@@ -148,7 +182,7 @@ def test_crash_mid_run_leaves_database_as_it_was(
 
 def test_cli_run_explain_runs_simulate(use_db, engine, registry, tmp_path, monkeypatch):
     home = tmp_path / "home"
-    registry(EXAMPLE)
+    ids = registry(EXAMPLE)
     example_feeds(home / "lake")
     override = HERE / "worked_example" / "monitoring.yaml"
     monkeypatch.setattr(
@@ -161,7 +195,7 @@ def test_cli_run_explain_runs_simulate(use_db, engine, registry, tmp_path, monke
     out = runner.invoke(app, ["monitor", "run", "--month", "2024-01", "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["by_level"]["red"] == 1
-    out = runner.invoke(app, ["monitor", "explain", "1", "--month", "2024-01", "--json"])
+    out = runner.invoke(app, ["monitor", "explain", str(ids[1]), "--month", "2024-01", "--json"])
     assert out.exit_code == 0, out.output
     (e,) = json.loads(out.stdout)
     total = float(e["weighted"]) + float(e["bonus_points"])
@@ -181,11 +215,11 @@ def test_cli_run_explain_runs_simulate(use_db, engine, registry, tmp_path, monke
     assert out.exit_code == 0, out.output
     sim = json.loads(out.stdout)
     assert sim["changed"] == [
-        {"household_id": 2, "from": None, "to": "blue", "score_from": 15, "score_to": 30}
+        {"household_id": ids[2], "from": None, "to": "blue", "score_from": 15, "score_to": 30}
     ]
     assert sim["counts"]["proposed"]["blue"] == sim["counts"]["current"]["blue"] + 1
     assert _count(engine, MonitoringRun) == 1  # simulate wrote nothing
-    out = runner.invoke(app, ["monitor", "explain", "2", "--month", "2024-01"])
+    out = runner.invoke(app, ["monitor", "explain", str(ids[2]), "--month", "2024-01"])
     assert out.exit_code != 0
     bad = runner.invoke(app, ["monitor", "run", "--month", "2024-13"])
     assert bad.exit_code != 0
