@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## create .venv and install safetynet with the extras in EXTRAS (default: dev)
 
-demo: $(STAMP) ## build the demo province, run the monitoring, print how to log in
+demo: $(STAMP) ## build the demo province, run the monitoring, print what to try next
 	$(BIN)/safetynet demo
 
 lint: $(STAMP) ## ruff and mypy
