@@ -1,7 +1,8 @@
 """Monitoring: one month of the synthetic province (snapshot from the database, scoring, warnings).
 
 Setup: `safetynet synth --scale S --seed 7 --months 1 --start 2024-01`, then `regions import`,
-`registry import` and `feeds ingest-dir` into a SQLite database and lake (S =
+`registry import` (the registry, then its dated moves) and `feeds ingest-dir` into a SQLite
+database and lake (S =
 ``SAFETYNET_BENCH_MONITORING_SCALE``, default 1.0; 0.01 with ``--quick``). Figures:
 - whole month: `safetynet monitor run --month 2024-01` in a child process (snapshot from the
   database, scoring, warnings written to SQLite) ≤ 20 s, peak RSS ≤ 3 GiB;
@@ -98,6 +99,10 @@ def _setup(root: Path, scale: float) -> tuple[dict[str, str], dict[str, float]]:
         steps["registry import"], _, _ = _child(
             [exe, "registry", "import", str(registry), "--json"], env
         )
+        for moves in syn.glob("registry-moves.*"):  # the month's dated household moves
+            steps["registry import (moves)"], _, _ = _child(
+                [exe, "registry", "import", str(moves), "--json"], env
+            )
         steps["feeds ingest-dir"], _, _ = _child(
             [exe, "feeds", "ingest-dir", str(syn / "feeds" / MONTH), "--json"], env
         )

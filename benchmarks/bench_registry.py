@@ -44,7 +44,7 @@ def _prepare(url: str, divisions: Path | None) -> None:
     engine.dispose()
 
 
-def _input(tmp: Path, scale: float) -> tuple[Path, int, Path | None, str]:
+def _input(tmp: Path, scale: float) -> tuple[Path, int, Path | None, str, Path | None]:
     """The registry file: from `safetynet synth` when available, else the numpy generator."""
     import json
     import subprocess
@@ -57,31 +57,42 @@ def _input(tmp: Path, scale: float) -> tuple[Path, int, Path | None, str]:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if proc.returncode == 0:
-        info = json.loads(proc.stdout)["registry"]
-        return out / info["file"], int(info["rows"]), out / "divisions.csv", "safetynet synth"
+        info = json.loads(proc.stdout)
+        reg, moves = info["registry"], info.get("moves")
+        return (
+            out / reg["file"], int(reg["rows"]), out / "divisions.csv", "safetynet synth",
+            out / moves["file"] if moves else None,
+        )  # fmt: skip
     path, rows = make_registry(tmp / "registry.parquet", scale)
-    return path, rows, None, "benchmarks/_registry_gen.py"
+    return path, rows, None, "benchmarks/_registry_gen.py", None
 
 
-def _measure(label: str, url: str, path: Path, rows: int, divisions: Path | None) -> list[Result]:
+def _measure(
+    label: str, url: str, path: Path, rows: int, divisions: Path | None, moves: Path | None
+) -> list[Result]:
     _prepare(url, divisions)
     env = {**os.environ, "SAFETYNET_DATABASE_URL": url}
     exe = str(Path(sys.executable).with_name("safetynet"))
     wall, rss, _ = run_child([exe, "registry", "import", str(path), "--json"], env=env)
-    return [
+    results = [
         Result(f"registry import → {label}: {rows:,} rows", wall, "s", "≤ 180 s at scale 1.0",
                ok=wall <= 180 if rows > 5_000_000 else None),
         Result(f"registry import → {label}: peak RSS", rss, "MiB", "≤ 2048 MiB",
                ok=rss <= 2048),
     ]  # fmt: skip
+    if moves is not None:  # synth's dated moves, into the registry just loaded (no target)
+        wall, rss, _ = run_child([exe, "registry", "import", str(moves), "--json"], env=env)
+        results.append(Result(f"registry import → {label}: then the dated moves file", wall, "s",
+                              "—", notes=f"peak RSS {rss:.0f} MiB"))  # fmt: skip
+    return results
 
 
 def run(quick: bool) -> list[Result]:
     scale = float(os.environ.get("SAFETYNET_BENCH_REGISTRY_SCALE", "0.01" if quick else "1.0"))
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="bench-registry-") as tmp:
-        path, rows, divisions, made_by = _input(Path(tmp), scale)
-        results += _measure("SQLite", f"sqlite:///{tmp}/bench.db", path, rows, divisions)
+        path, rows, divisions, made_by, moves = _input(Path(tmp), scale)
+        results += _measure("SQLite", f"sqlite:///{tmp}/bench.db", path, rows, divisions, moves)
         base = os.environ.get("SAFETYNET_BENCH_DATABASE_URL") or os.environ.get(
             "SAFETYNET_TEST_DATABASE_URL"
         )
@@ -89,8 +100,8 @@ def run(quick: bool) -> list[Result]:
             from safetynet.db import scratch_schema
 
             with scratch_schema(base, "bench") as url:
-                results += _measure("PostgreSQL", url, path, rows, divisions)
+                results += _measure("PostgreSQL", url, path, rows, divisions, moves)
     for r in results:
-        if "RSS" not in r.name:
+        if "RSS" not in r.name and "moves" not in r.name:
             r.notes = f"scale {scale}, {path.suffix[1:]} input from {made_by}"
     return results

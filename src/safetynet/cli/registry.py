@@ -203,7 +203,8 @@ def print_stats(on: date | None = None, population: int | None = None) -> None:
 
 
 def demo_step(synth_dir: Path, population: int | None = None) -> None:
-    """Demo: import DIR/divisions.csv (if present) and DIR/registry.*, then print the stats."""
+    """Demo: import DIR/divisions.csv (if present), DIR/registry.* and then the dated moves
+    DIR/registry-moves.* (if present), then print the stats."""
     from safetynet.registry.importer import import_file
 
     engine = open_engine(migrate=True)
@@ -223,4 +224,11 @@ def demo_step(synth_dir: Path, population: int | None = None) -> None:
             break
     else:
         fail(f"{synth_dir} 中没有 registry.parquet/csv/xlsx / no registry file in {synth_dir}")
+    for name in ("registry-moves.parquet", "registry-moves.csv"):
+        if (synth_dir / name).exists():  # dated moves, imported after the registry
+            s = import_file(engine=engine, path=synth_dir / name, actor="demo")
+            console.print(
+                f"[green]✓[/] 迁居 / moves: {s.rows_read:,} = {s.accepted:,} + "
+                f"{s.rejected:,} rejected, {s.moves:,} 人迁居 people moved ({s.seconds:.1f} s)"
+            )
     print_stats(population=population)

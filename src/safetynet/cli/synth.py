@@ -69,7 +69,8 @@ def _summary(manifest: dict[str, Any], seconds: float) -> None:
     console.print(
         f"全省人口 / population {manifest['province_population']:,} · 监测占比 / share "
         f"{reg['monitored_share_percent']:.2f}% · 登记行 / registry rows {reg['rows']:,} · "
-        f"部门数据 / feed rows {rows:,} (脏行 / dirty {dirty:,}) · {seconds:.1f} s"
+        f"部门数据 / feed rows {rows:,} (脏行 / dirty {dirty:,}) · "
+        f"迁居 / moves {manifest['moves']['persons']:,} · {seconds:.1f} s"
     )
 
 
@@ -109,7 +110,7 @@ def register(app: typer.Typer) -> None:
         except OSError as exc:
             fail(f"无法写入输出目录 / cannot write to {out}: {exc}")
         if json_out:
-            print_json({k: manifest[k] for k in ("params", "province_population", "registry", "divisions")}
+            print_json({k: manifest[k] for k in ("params", "province_population", "registry", "moves", "divisions")}
                        | {"out": str(out), "seconds": round(time.perf_counter() - t0, 2)})  # fmt: skip
         else:
             _summary(manifest, time.perf_counter() - t0)
@@ -125,10 +126,11 @@ def demo_step(out_dir: Path | str | None = None) -> Path:
     manifest = out / "manifest.json"
     if manifest.exists():
         try:
-            old = json.loads(manifest.read_text("utf-8")).get("params", {})
+            old = json.loads(manifest.read_text("utf-8"))
         except ValueError:
             old = {}
-        if all(old.get(k) == v for k, v in DEMO_PARAMS.items()):
+        same = all(old.get("params", {}).get(k) == v for k, v in DEMO_PARAMS.items())
+        if same and "moves" in old:  # a province built before moves existed is rebuilt
             console.print(f"[green]✓[/] 模拟省份已存在 / synthetic province already built: {out}")
             return out
     params = SynthParams(**DEMO_PARAMS)  # type: ignore[arg-type]

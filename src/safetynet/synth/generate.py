@@ -29,6 +29,7 @@ from safetynet.synth.idgen import (
     matrix_to_strings,
 )
 from safetynet.synth.monthly import write_feeds
+from safetynet.synth.moves import MOVE_RATE, Households, moves_table
 from safetynet.synth.names import person_names, surnames
 from safetynet.synth.population import CAT, SPOUSE, build_pool, build_registry
 from safetynet.synth.registry_file import registry_table
@@ -178,14 +179,29 @@ def generate(
         ref_days,
         reg_birth,
     )
+    say("迁居 / household moves")
+    y, m = months[-1]
+    days = int((np.datetime64(f"{y + m // 12:04d}-{m % 12 + 1:02d}-01") - _EPOCH).astype(int))
+    moves = moves_table(
+        stream(seed, "moves"), reg, table, reg_ids,
+        Households(hh_county, hh_town_code, hh_village_code, reg.hh_urban, address),
+        ref_days, days - ref_days,
+    )  # fmt: skip
     reg_path = out / ("registry.parquet" if table.num_rows > PARQUET_THRESHOLD else "registry.csv")
-    for stale in (out / "registry.parquet", out / "registry.csv"):
+    mov_path = out / (
+        "registry-moves.parquet"
+        if moves.table.num_rows > PARQUET_THRESHOLD
+        else "registry-moves.csv"
+    )
+    for stale in (out / f"{stem}.{ext}" for stem in ("registry", "registry-moves")
+                  for ext in ("parquet", "csv")):  # fmt: skip
         stale.unlink(missing_ok=True)
     # Two workers: files are written while the next ones are built (NumPy and Arrow release the GIL).
     with ThreadPoolExecutor(max_workers=workers) as executor:
         writer = write_parquet if reg_path.suffix == ".parquet" else write_csv
         reg_job = executor.submit(writer, table, reg_path)
         del table
+        (write_parquet if mov_path.suffix == ".parquet" else write_csv)(moves.table, mov_path)
         say("区划文件 / divisions file")
         div_path = out / "divisions.csv"
         write_csv(_divisions(geo, towns), div_path)
@@ -222,6 +238,14 @@ def generate(
             "by_category": by_cat,
             "by_prefecture": by_pref,
         },
+        "moves": {
+            "file": mov_path.name,
+            "rows": moves.table.num_rows,
+            "persons": moves.persons,
+            "joins": moves.joins,
+            "splits": moves.splits,
+            "rate_per_year": MOVE_RATE,
+        },
         "divisions": {
             "file": div_path.name,
             "townships": len(towns.codes),
@@ -230,7 +254,7 @@ def generate(
         "feeds": files,
         "sha256": {
             str(p.relative_to(out)): file_sha256(p)
-            for p in [reg_path, div_path, *(out / str(f["file"]) for f in files)]
+            for p in [reg_path, mov_path, div_path, *(out / str(f["file"]) for f in files)]
         },
     }
     (out / "manifest.json").write_text(

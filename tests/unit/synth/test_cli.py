@@ -37,7 +37,8 @@ def test_synth_refuses_bad_month(tmp_path: Path) -> None:
 
 
 def test_demo_step_skips_an_existing_build(tmp_path: Path) -> None:
-    (tmp_path / "manifest.json").write_text(json.dumps({"params": DEMO_PARAMS}), "utf-8")
+    manifest = {"params": DEMO_PARAMS, "moves": {"file": "registry-moves.csv"}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     assert demo_step(tmp_path) == tmp_path
     assert not (tmp_path / "registry.csv").exists()
 

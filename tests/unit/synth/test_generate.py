@@ -198,3 +198,34 @@ def test_feeds_hit_monitored_people_more_often(tiny: tuple[Path, Manifest]) -> N
     monitored_share = manifest["registry"]["monitored"] / manifest["province_population"]
     hit_share = sum(e["monitored_rows"] for e in hosp) / sum(e["rows"] for e in hosp)
     assert monitored_share < hit_share < 0.6
+
+
+def test_moves_file_imports_as_dated_moves(tiny: tuple[Path, Manifest], engine: Any) -> None:
+    """registry-moves.csv, imported after the registry, moves every listed person once, on a
+    day inside the feed months, and adds or changes no membership."""
+    from sqlalchemy import text
+
+    from safetynet.regions import service as regions
+    from safetynet.registry.importer import import_file
+
+    out, manifest = tiny
+    moves = manifest["moves"]
+    assert moves["persons"] == round(manifest["registry"]["persons"] * 0.01 * 3 / 12) > 0
+    assert moves["joins"] + moves["splits"] == moves["persons"] and moves["splits"] > 0
+    regions.load_builtin(engine=engine)
+    regions.import_divisions(engine=engine, paths=[out / "divisions.csv"])
+    first = import_file(engine=engine, path=out / "registry.csv", actor="test")
+    assert first.rejected == 0 and first.moves == 0
+    s = import_file(engine=engine, path=out / moves["file"], actor="test")
+    assert (s.rows_read, s.rejected) == (moves["rows"], 0)
+    assert (s.moves, s.persons_updated, s.households_added) == (
+        moves["persons"], moves["persons"], moves["splits"],
+    )  # fmt: skip
+    assert (s.memberships_added, s.memberships_updated, s.households_updated) == (0, 0, 0)
+    with engine.connect() as conn:
+        first_day, last_day, people = conn.execute(
+            text("SELECT min(moved_on), max(moved_on), count(DISTINCT person_id) "
+                 "FROM household_move WHERE from_household_id IS NOT NULL")
+        ).one()  # fmt: skip
+    assert people == moves["persons"]
+    assert "2024-06-01" <= str(first_day) <= str(last_day) <= "2024-08-31"
