@@ -21,6 +21,7 @@ __all__ = [
     "CATEGORIES",
     "DIBAO_CLASSES",
     "DISABILITY_TYPES",
+    "ELIGIBILITY_DECISIONS",
     "FEED_SOURCES",
     "FEED_SOURCE_LABELS",
     "IDENTIFICATION_SOURCES",
@@ -141,4 +142,13 @@ UNIVERSITY_LEVELS: Final[dict[str, str]] = {
     "college": "专科",
     "higher_vocational": "高职",
     "secondary": "中职",
+}
+
+#: Household eligibility decisions (DOMAIN.md §3a); ``none`` first, so its index 0 means "none"
+#: in vectorised code. Tekun is decided per person, beside the household decision.
+ELIGIBILITY_DECISIONS: Final[dict[str, str]] = {
+    "none": "不符合以上条件",
+    "dibao": "低保",
+    "dibao_edge": "低保边缘家庭",
+    "rigid_expense": "刚性支出困难家庭",
 }

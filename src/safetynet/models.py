@@ -12,6 +12,7 @@ MODEL_MODULES = [
     "safetynet.registry.models",
     "safetynet.feeds.models",
     "safetynet.monitoring.models",
+    "safetynet.standards.models",
 ]
 
 

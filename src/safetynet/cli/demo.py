@@ -12,7 +12,7 @@ DEMO_SCALE = 0.01
 
 def run_demo() -> None:
     """Synthesise, import, ingest and monitor the demo province (each step idempotent)."""
-    from safetynet.cli import feeds, monitor, regions, registry, synth
+    from safetynet.cli import feeds, monitor, regions, registry, standards, synth
     from safetynet.config import get_settings
     from safetynet.parameters import default_parameters
 
@@ -20,6 +20,7 @@ def run_demo() -> None:
     province = int(default_parameters().get("registry.population.province", "2024-01-01"))
     console.rule("safetynet demo — 模拟省份 / synthetic province")
     regions.demo_step()
+    standards.demo_step()
     synth_dir = synth.demo_step(settings.home / "synth")
     registry.demo_step(synth_dir, population=round(province * DEMO_SCALE))
     feeds.demo_step(synth_dir)

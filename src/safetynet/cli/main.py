@@ -21,6 +21,8 @@ GROUPS = [
     ("feeds", "feeds"),
     ("monitor", "monitor"),
     ("calc", "calc"),
+    ("standards", "standards"),
+    ("eligibility", "eligibility"),
     ("demo", None),
 ]
 

@@ -15,7 +15,9 @@ from safetynet.parameters import DEFAULT_DIR, ParameterError, ParameterSet, load
 from safetynet.policy import medical
 from safetynet.policy._money import CalcError
 from safetynet.policy.education import Student, allocate, parse_statuses
+from safetynet.policy.eligibility import check_from_json
 from safetynet.policy.employment import decide_from_json
+from safetynet.policy.standards import StandardRow, StandardSet
 
 CASES = Path(__file__).parent / "cases"
 
@@ -25,7 +27,12 @@ def _load() -> list[Any]:
     for file in sorted(CASES.glob("*.yaml")):
         doc = yaml.safe_load(file.read_text(encoding="utf-8"))
         for case in doc["cases"]:
-            case = {"rule": doc["rule"], "parameters": doc.get("parameters"), **case}
+            case = {
+                "rule": doc["rule"],
+                "parameters": doc.get("parameters"),
+                "standards": doc.get("standards"),
+                **case,
+            }
             out.append(pytest.param(case, id=f"{file.stem}::{case['name']}"))
     return out
 
@@ -59,6 +66,12 @@ def _make(overrides: dict[str, dict[Any, Any]], tmp: Path) -> ParameterSet:
 
 
 def _same(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            k in actual and _same(actual[k], v) for k, v in expected.items()
+        )
+    if isinstance(expected, date):
+        return str(actual) == expected.isoformat()
     if expected is None or isinstance(expected, bool | str):
         return bool(actual == expected)
     if isinstance(expected, int | float):
@@ -138,6 +151,22 @@ def _run(case: dict[str, Any], ps: ParameterSet | None) -> None:
         text = "\n".join(decision.reasons)
         for part in case.get("reasons_contain", []):
             assert part in text, f"{part!r} not in reasons:\n{text}"
+    elif rule == "eligibility.check":
+        standards = StandardSet(
+            StandardRow(str(c), a == "urban", k, Decimal(str(v)), d, "test")
+            for c, a, k, v, d in case["standards"]
+        )
+        decision = check_from_json(data, standards, ps)
+        out = decision.as_json()
+        _check(out, case.get("expected", {}), "decision")
+        _check(out["standard"], case.get("standard", {}), "standard")
+        found = {
+            f"{c['rule']}.{c['condition']}" + (f"@{c['member']}" if c["member"] else ""): c
+            for c in out["conditions"]
+        }
+        for key, want in case.get("conditions", {}).items():
+            assert key in found, f"no condition {key}"
+            _check(found[key], want, key)
     else:
         raise AssertionError(f"unknown rule {rule}")
 
