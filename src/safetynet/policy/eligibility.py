@@ -38,9 +38,9 @@ from fractions import Fraction
 from typing import Any
 
 from safetynet.codes import ELIGIBILITY_DECISIONS
+from safetynet.parameters import ParameterError, ParameterSet
 from safetynet.policy._money import CalcError, fmt, mul_round, shipped, to_fen, yuan
 from safetynet.policy.economy import Assets, EconomicRecord, Member
-from safetynet.parameters import ParameterError, ParameterSet
 from safetynet.policy.standards import Standard, StandardSet
 
 __all__ = [
