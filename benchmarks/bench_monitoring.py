@@ -170,6 +170,8 @@ def replicate(
     """Write ``k`` disjoint copies of the inputs (remapped IDs) as a lake under ``out``."""
     import duckdb
 
+    from safetynet.feeds.lake import partition_dir
+
     con = duckdb.connect()
     con.execute("SET memory_limit = '2GB'")
     con.execute("SET preserve_insertion_order = false")
@@ -184,7 +186,7 @@ def replicate(
     )
     shutil.copy(used, folder / "used-x.parquet")
     for source, files in partitions.items():
-        dest = out / "feeds" / source / f"month={MONTH}"
+        dest = partition_dir(out, source, MONTH)
         dest.mkdir(parents=True, exist_ok=True)
         paths = ", ".join(repr(str(f)) for f in files)
         con.execute(

@@ -56,7 +56,9 @@ class Settings(BaseSettings):
 
     def feed_partition(self, source: str, month: str) -> Path:
         """Directory of one monthly feed partition, e.g. ``lake/feeds/hospital/month=2024-01``."""
-        return self.lake / "feeds" / source / f"month={month}"
+        from safetynet.feeds.lake import partition_dir
+
+        return partition_dir(self.lake, source, month)
 
     @property
     def snapshots(self) -> Path:

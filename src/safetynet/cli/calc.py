@@ -156,9 +156,12 @@ def grants(
 def _registry_statuses(resident_ids: list[str], on: date) -> dict[str, frozenset[str]]:
     """The registry hook of ``calc grants --registry``."""
     from safetynet.cli._common import open_engine
-    from safetynet.policy.service import registry_statuses
+    from safetynet.registry.queries import RegistryNotReady, registry_statuses
 
-    return registry_statuses(engine=open_engine(), resident_ids=resident_ids, on=on)
+    try:
+        return registry_statuses(engine=open_engine(), resident_ids=resident_ids, on=on)
+    except RegistryNotReady as exc:
+        raise CalcError(str(exc)) from None
 
 
 @app.command("premiums")
@@ -173,7 +176,8 @@ def premiums(
     """Premium subsidies for everyone monitored, by prefecture and group (with --params: what-if)."""
     from safetynet.cli._common import open_engine
     from safetynet.policy.medical_vector import premium_totals
-    from safetynet.policy.service import prefecture_names, premium_population
+    from safetynet.regions.service import names as region_names
+    from safetynet.registry.queries import RegistryNotReady, UnknownMedicalGroup, premium_population
 
     try:
         day = date.fromisoformat(on) if on else min(date(year, 12, 31), date.today())
@@ -196,9 +200,9 @@ def premiums(
         cols = (table["prefecture"], table["group"], table["dibao_class"])
         rows = premium_totals(*cols, year=year, params=base)
         alt = premium_totals(*cols, year=year, params=whatif) if whatif else None
-    except (CalcError, ParameterError) as exc:
+    except (CalcError, ParameterError, RegistryNotReady, UnknownMedicalGroup) as exc:
         fail(str(exc))
-    names = prefecture_names(engine=engine, codes=[r["prefecture"] for r in rows])
+    names = region_names(engine=engine, codes=[r["prefecture"] for r in rows])
     for i, r in enumerate(rows):
         r["prefecture_name"] = names.get(r["prefecture"])
         r["subsidy"] = yuan(r.pop("subsidy_fen"))

@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from safetynet import codes
 from safetynet.feeds.specs import FeedRefused
 from safetynet.hashing import file_sha256
 
@@ -45,6 +46,8 @@ __all__ = [
     "PartitionBusy",
     "PartitionWriter",
     "lock_path",
+    "month_partitions",
+    "partition_dir",
     "partition_lock",
     "recover",
 ]
@@ -55,6 +58,28 @@ PAUSE_ENV = "SAFETYNET_FEEDS_PAUSE_BEFORE_SWAP"
 LOCK_TIMEOUT = 600.0
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+
+
+def partition_dir(lake: Path, source: str, month: str) -> Path:
+    """The directory of one monthly partition: the lake's layout is decided here only.
+
+    >>> partition_dir(Path("lake"), "hospital", "2024-03").as_posix()
+    'lake/feeds/hospital/month=2024-03'
+    """
+    return lake / "feeds" / source / f"month={month}"
+
+
+def month_partitions(
+    lake: Path, month: str, sources: tuple[str, ...] = codes.FEED_SOURCES
+) -> dict[str, list[Path]]:
+    """The Parquet files of each source's partition for ``month``, by source in ``sources``
+    order; sources without a partition are left out (readers never see hidden directories)."""
+    out = {}
+    for source in sources:
+        files = sorted(partition_dir(lake, source, month).glob("*.parquet"))
+        if files:
+            out[source] = files
+    return out
 
 
 def _exchange(a: Path, b: Path) -> bool:

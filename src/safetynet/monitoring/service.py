@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
+from safetynet.feeds.lake import month_partitions
 from safetynet.hashing import file_sha256
 from safetynet.monitoring import snapshot as snap
 from safetynet.monitoring.engine import ScoringResult, make_backend, score_month
@@ -63,11 +64,7 @@ def feed_partitions(lake: Path, month: str, *, required: bool = False) -> dict[s
     ``required``: raise :class:`NoFeedData` when no source has a partition for the month, since
     a run then could only report a reassuring but meaningless zero.
     """
-    out = {}
-    for source in INDICATORS:
-        files = sorted((lake / "feeds" / source / f"month={month}").glob("*.parquet"))
-        if files:
-            out[source] = files
+    out = month_partitions(lake, month, INDICATORS)
     if required and not out:
         raise NoFeedData(
             f"{month} 没有任何部门数据，请先导入（safetynet feeds ingest-dir）/ no department "

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from safetynet.hashing import file_sha256
 from safetynet.monitoring.engine import USED_SCHEMA
-from safetynet.registry.service import households_on_sql
+from safetynet.registry import queries as registry_queries
 
 __all__ = [
     "SNAPSHOT_SCHEMA",
@@ -48,14 +48,6 @@ SNAPSHOT_SCHEMA = pa.schema(
         ("identity", pa.string()),
     ]
 )
-#: The four flat registry reads (no joins in the database: full scans stream fast on SQLite
-#: and PostgreSQL alike; DuckDB joins them in memory).
-_PERSON = pa.schema(
-    [("person_id", pa.int64()), ("household_id", pa.int64()), ("resident_id", pa.string())]
-)
-_HOUSEHOLD = pa.schema([("household_id", pa.int64()), ("township_code", pa.string())])
-_ACTIVE = pa.schema([("person_id", pa.int64()), ("category", pa.string())])
-_MOVED = pa.schema([("person_id", pa.int64()), ("household_id", pa.int64())])
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -78,33 +70,6 @@ class Snapshot:
     used_path: Path
     used_sha256: str
     used_rows: int
-
-
-def _queries(start: date, end: date, *, sqlite: bool = False) -> list[tuple[str, pa.Schema]]:
-    """Memberships active during the month (person, category), persons, households, and the
-    household on the month's last day of every person with a recorded move.
-
-    Plain scans: the category priority is applied in memory (a CASE over millions of rows
-    costs SQLite more than the scan), and on SQLite the membership scan skips the category
-    index, which would turn it into millions of random row look-ups.
-
-    >>> [q.split(" FROM ")[-1].split()[0].rstrip(")") for q, _ in _queries(date(2024, 1, 1),
-    ...                                                                      date(2024, 1, 31))]
-    ['membership', 'person', 'household', 'household_move']
-    """
-    # Dates come from a validated month: inlined so the same text also runs inside PostgreSQL
-    # COPY, which takes no bind parameters.
-    active = (
-        f"SELECT person_id, category FROM membership{' NOT INDEXED' if sqlite else ''} "
-        f"WHERE valid_from <= '{end.isoformat()}' "
-        f"AND (valid_to IS NULL OR valid_to >= '{start.isoformat()}')"
-    )
-    return [
-        (active, _ACTIVE),
-        ("SELECT id, household_id, resident_id FROM person", _PERSON),
-        ("SELECT id, township_code FROM household", _HOUSEHOLD),
-        (households_on_sql(end), _MOVED),
-    ]
 
 
 def _sqlite_path(engine: Engine) -> str | None:
@@ -376,7 +341,7 @@ def _used_query(month: str) -> tuple[str, pa.Schema]:
 def freeze(engine: Engine, *, month: str, priority: tuple[str, ...], lake: Path) -> Snapshot:
     """Read the scored population of ``month`` from the registry and write it to the lake."""
     start, end = month_bounds(month)
-    queries = _queries(start, end, sqlite=engine.dialect.name == "sqlite")
+    queries = registry_queries.snapshot_reads(start, end, dialect=engine.dialect.name)
     # one read transaction for the population and the evidence already used
     active, person, household, moved, used = _fetch_many(engine, [*queries, _used_query(month)])
     table = _population(active, _dated(person, moved), household, priority)

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from safetynet.registry.models import (
     RegistryImport,
     RegistryReject,
 )
+from safetynet.registry.queries import active_between
 from safetynet.registry.schemas import (
     CategoryCount,
     HouseholdOut,
@@ -42,12 +43,10 @@ __all__ = [
     "HouseholdOut",
     "MembershipRejected",
     "PersonOut",
-    "active_clause",
     "add_membership",
     "export_rejects",
     "get_household",
     "get_person",
-    "households_on_sql",
     "list_imports",
     "list_rejects",
     "mask_id",
@@ -76,14 +75,6 @@ def population_default(on: date, params: ParameterSet | None = None) -> int:
     return int(ps.get("registry.population.province", on))
 
 
-def active_clause(on: date) -> Any:
-    """SQL condition: a membership is active on ``on`` (both ends inclusive)."""
-    return and_(
-        Membership.valid_from <= on,
-        or_(Membership.valid_to.is_(None), Membership.valid_to >= on),
-    )
-
-
 def monitored_query(category: str, on: date) -> Select[Any]:
     """The one query for "who was monitored in category C on date D" (distinct persons)."""
     if category not in CATEGORIES:
@@ -93,37 +84,11 @@ def monitored_query(category: str, on: date) -> Select[Any]:
         .where(
             Person.id.in_(
                 select(Membership.person_id).where(
-                    Membership.category == category, active_clause(on)
+                    Membership.category == category, active_between(on)
                 )
             )
         )
         .order_by(Person.id)
-    )
-
-
-def households_on_sql(on: date) -> str:
-    """SQL: ``(person_id, household_id)`` of every person with a recorded move, in the
-    household :func:`safetynet.registry.rules.household_on` gives at the end of ``on``
-    (household_id NULL: not yet in any registered household). Persons without moves are in
-    ``person.household_id``.
-
-    Plain SQL text run by SQLite, PostgreSQL (also inside ``COPY``, hence no bind
-    parameters; the date comes from a ``date``) and DuckDB alike.
-
-    >>> "moved_on <= '2024-01-31'" in households_on_sql(date(2024, 1, 31))
-    True
-    """
-    day = f"'{on.isoformat()}'"  # a date object: nothing else can reach the text
-    done = f"moved_on <= {day}"
-    return (
-        "SELECT person_id, household_id FROM ("
-        f"SELECT person_id, CASE WHEN {done} THEN to_household_id ELSE from_household_id END "
-        "AS household_id, ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY "
-        f"CASE WHEN {done} THEN 0 ELSE 1 END, "
-        f"CASE WHEN {done} THEN moved_on END DESC, "
-        f"CASE WHEN {done} THEN NULL ELSE moved_on END, "
-        f"CASE WHEN {done} THEN -id ELSE id END) AS rn "
-        "FROM household_move) m WHERE rn = 1"
     )
 
 
@@ -136,7 +101,7 @@ def _primary_subquery(on: date, priority: Sequence[str]) -> Any:
     rank = case({c: i for i, c in enumerate(priority)}, value=Membership.category, else_=999)
     return (
         select(Membership.person_id, func.min(rank).label("rank"))
-        .where(active_clause(on))
+        .where(active_between(on))
         .group_by(Membership.person_id)
         .subquery()
     )

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy.engine import Engine
 
+from safetynet.feeds.lake import partition_dir
 from safetynet.monitoring.params import load_monitoring_parameters
 from safetynet.parameters import ParameterSet
 from tests.factories.registry import TOWNSHIPS, add_households, resident_id
@@ -48,7 +49,7 @@ _TYPES: dict[str, pa.DataType] = {
 
 def write_feed(lake: Path, source: str, month: str, rows: list[dict[str, Any]]) -> Path:
     """Write one lake partition ``feeds/<source>/month=<month>/part-0.parquet``."""
-    folder = lake / "feeds" / source / f"month={month}"
+    folder = partition_dir(lake, source, month)
     folder.mkdir(parents=True, exist_ok=True)
     cols: dict[str, list[Any]] = {}
     for i, row in enumerate(rows, 1):

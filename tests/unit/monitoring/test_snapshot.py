@@ -13,7 +13,7 @@ from sqlalchemy import text
 from safetynet.monitoring import snapshot as snap
 from safetynet.monitoring.params import DEFAULT_PRIORITY
 from safetynet.registry import rules
-from safetynet.registry.service import households_on_sql
+from safetynet.registry.queries import households_on_sql, snapshot_reads
 from tests.factories.registry import TOWNSHIPS, move
 from tests.unit.monitoring.conftest import EXAMPLE, A
 
@@ -89,7 +89,7 @@ def test_read_paths_agree(engine, registry):
     ids = registry(HOUSEHOLDS)
     move(engine, A[2], head=A[3], township=TOWNSHIPS[1], moved_on=date(2024, 1, 15))
     sqlite = engine.dialect.name == "sqlite"
-    queries = snap._queries(date(2024, 1, 1), date(2024, 1, 31), sqlite=sqlite)
+    queries = snapshot_reads(date(2024, 1, 1), date(2024, 1, 31), dialect=engine.dialect.name)
     fast = snap._fetch_many(engine, queries)
     with engine.connect() as conn:
         for got, (query, schema) in zip(fast, queries, strict=True):

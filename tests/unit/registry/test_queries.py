@@ -1,0 +1,152 @@
+"""Registry reads: the SQL twins of the pure rules agree with them, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.engine import Engine
+
+from safetynet import codes
+from safetynet.registry import rules
+from safetynet.registry.models import Household, Membership, Person
+from safetynet.registry.queries import (
+    active_between,
+    active_sql,
+    premium_population,
+    snapshot_reads,
+)
+from safetynet.registry.service import primary_counts
+from tests.unit.registry.registry_helpers import rid
+
+# one database per test function, reset for every example
+DB = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+DAY0 = date(2024, 1, 1)
+days = st.integers(0, 60).map(lambda d: DAY0 + timedelta(d))
+
+
+@st.composite
+def intervals(draw: st.DrawFn) -> rules.Interval:
+    start = draw(days)
+    end = draw(st.one_of(st.none(), st.integers(0, 30).map(lambda d: start + timedelta(d))))
+    return (start, end)
+
+
+def _people(engine: Engine, n: int) -> list[int]:
+    """``n`` persons in one household each (township of the test divisions)."""
+    with engine.begin() as conn:
+        ids = []
+        for i in range(n):
+            head = rid("19800101", 2 * i + 1)
+            hh = conn.execute(
+                insert(Household).returning(Household.id),
+                {"head_resident_id": head, "township_code": "620102901", "urban": False},
+            ).scalar_one()
+            ids.append(
+                conn.execute(
+                    insert(Person).returning(Person.id),
+                    {"resident_id": head, "name": f"甲{i}", "sex": "1",
+                     "birth_date": date(1980, 1, 1), "household_id": hh, "relation": "本人"},
+                ).scalar_one()
+            )  # fmt: skip
+    return ids
+
+
+def _memberships(engine: Engine, rows: list[dict[str, object]]) -> None:
+    base = {"source": "home_visit", "orphan": False, "relapsed": False, "medical_group": "none"}
+    with engine.begin() as conn:
+        conn.execute(delete(Membership))
+        if rows:
+            conn.execute(insert(Membership), [base | r for r in rows])
+
+
+def test_active_sql_inlines_the_same_condition():
+    assert active_sql(date(2024, 3, 1)) == (
+        "membership.valid_from <= '2024-03-01' AND "
+        "(membership.valid_to IS NULL OR membership.valid_to >= '2024-03-01')"
+    )
+    query, _ = snapshot_reads(date(2024, 3, 1), date(2024, 3, 31), dialect="postgresql")[0]
+    assert "NOT INDEXED" not in query and "'2024-03-31'" in query
+
+
+def test_active_between_is_the_pure_rule(regdb: Engine) -> None:
+    (person,) = _people(regdb, 1)
+    dialect = regdb.dialect.name
+
+    @DB
+    @given(st.lists(intervals(), min_size=1, max_size=8), intervals())
+    def check(spans: list[rules.Interval], period: rules.Interval) -> None:
+        start, end = period[0], period[1] or period[0]
+        _memberships(
+            regdb,
+            [{"id": i + 1, "person_id": person, "category": "ill", "valid_from": s,
+              "valid_to": e} for i, (s, e) in enumerate(spans)],
+        )  # fmt: skip
+        on_day = {i + 1 for i, span in enumerate(spans) if rules.active_on(span, start)}
+        during = {i + 1 for i, span in enumerate(spans) if rules.overlaps(span, (start, end))}
+        with regdb.connect() as conn:
+            ids = select(Membership.id)
+            assert set(conn.scalars(ids.where(active_between(start)))) == on_day
+            assert set(conn.scalars(ids.where(active_between(start, end)))) == during
+            sql = f"SELECT id FROM membership WHERE {active_sql(start, end, dialect=dialect)}"
+            assert set(conn.scalars(text(sql))) == during
+
+    check()
+
+
+def test_primary_counts_are_the_pure_primary_category(regdb: Engine) -> None:
+    people = _people(regdb, 4)
+    categories = sorted(codes.CATEGORIES)
+
+    @DB
+    @given(
+        st.lists(
+            st.tuples(st.sampled_from(range(4)), st.sampled_from(categories), intervals()),
+            max_size=10,
+        ),
+        days,
+        st.permutations(categories),
+    )
+    def check(held: list[tuple[int, str, rules.Interval]], on: date, priority: list[str]) -> None:
+        _memberships(
+            regdb,
+            [{"person_id": people[p], "category": c, "valid_from": s, "valid_to": e}
+             for p, c, (s, e) in held],
+        )  # fmt: skip
+        by_person: dict[int, list[str]] = {}
+        for p, c, span in held:
+            if rules.active_on(span, on):
+                by_person.setdefault(p, []).append(c)
+        expected = Counter(rules.primary_category(cs, priority) for cs in by_person.values())
+        with regdb.connect() as conn:
+            got = primary_counts(conn=conn, on=on, priority=priority)
+        assert got == {c: expected.get(c, 0) for c in priority}
+
+    check()
+
+
+@pytest.mark.parametrize("relapsed", [False, True])
+def test_premium_population_takes_the_registry_default_group(regdb: Engine, relapsed: bool):
+    """A membership stored without a medical group gets the import's rule: an unstable
+    lifted-out household (脱贫不稳定户) is under poverty-relapse monitoring, so prone (relapsed
+    when flagged 返贫致贫), never the stable transition-period group."""
+    people = _people(regdb, len(codes.CATEGORIES))
+    cats = list(codes.CATEGORIES)
+    _memberships(
+        regdb,
+        [{"person_id": p, "category": c, "valid_from": DAY0, "relapsed": relapsed,
+          "medical_group": ""} for p, c in zip(people, cats, strict=True)],
+    )  # fmt: skip
+    table = premium_population(engine=regdb, on=DAY0)
+    assert table["group"].to_pylist() == [
+        rules.default_medical_group(c, relapsed=relapsed) for c in cats
+    ]
+    assert rules.default_medical_group("unstable_lifted", relapsed=relapsed) == (
+        "relapsed" if relapsed else "prone"
+    )
