@@ -238,8 +238,8 @@ def _premium_report(
     return {
         "year": year,
         "on": day,
-        "parameter_version": base.version,
-        "whatif_parameter_version": alt.version if alt is not None else None,
+        "parameter_version": base.version_of("medical"),
+        "whatif_parameter_version": alt.version_of("medical") if alt is not None else None,
         "rows": rows,
         "by_group": by_group,
         "total": total,

@@ -99,7 +99,7 @@ def _major_prefixes(
         raise FeedRefused(
             f"重大疾病目录参数不可用 / major-disease list unavailable: {exc}"
         ) from None
-    return [str(p) for p in prefixes], parameters.version
+    return [str(p) for p in prefixes], parameters.version_of(MAJOR_DISEASE_PARAM)
 
 
 def ingest_file(

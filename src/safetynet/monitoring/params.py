@@ -130,13 +130,6 @@ def default_monitoring_parameters() -> ParameterSet:
     return load_monitoring_parameters()
 
 
-def _subset(ps: ParameterSet) -> ParameterSet:
-    keep = {
-        p: ps.parameter(p) for p in ps.paths() if p.startswith("monitoring.") or p in PRIORITY_PATHS
-    }
-    return ParameterSet(keep)
-
-
 def scoring_params(ps: ParameterSet, month: str) -> ScoringParams:
     """Read the scoring parameters in force on the first day of ``month`` (YYYY-MM)."""
     on = f"{month}-01"
@@ -180,7 +173,7 @@ def scoring_params(ps: ParameterSet, month: str) -> ScoringParams:
         raise ParameterError(f"monitoring.identity_factors: missing {sorted(missing_identity)}")
     return ScoringParams(
         month=month,
-        version=_subset(ps).version,
+        version=ps.version_of("monitoring", *PRIORITY_PATHS),
         weights=weights,
         modifiers=tuple(rows),
         identity=identity,

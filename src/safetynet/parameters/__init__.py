@@ -13,12 +13,20 @@ The parameter's path is the file stem plus the keys down to the leaf
 (``medical.contribution``). A value may also be written ``{value: 380, reference: ...}``;
 ``null`` ends a parameter from that date. Loading is strict: unknown keys, dates that are
 duplicated or out of order, mixed value types and non-numbers where the unit is numeric are
-errors naming the file and key. Looking up a date before the first value raises. The loaded
-set has a content hash, :attr:`ParameterSet.version`, which every computed result records.
+errors naming the file and key. Looking up a date before the first value raises.
+
+Versions are content hashes, one per domain: :meth:`ParameterSet.version_of` hashes only the
+parameters under the given domains or paths, and every computed result records the version of
+the parameters its domain reads (medical results ``version_of("medical")``, monitoring the
+``monitoring`` set plus the primary-category priority). Editing the monitoring weights
+therefore leaves the version stamped on medical results unchanged. :attr:`ParameterSet.version`
+hashes the whole set (a cache key, and what-if comparisons of whole sets).
 
 >>> ps = ParameterSet.from_mapping({"demo": {"cap": {"values": {"2024-01-01": 50000}}}})
 >>> ps.get("demo.cap", "2024-06-30")
 50000
+>>> ps.version_of("demo") == ps.version_of("demo.cap") != ps.version_of("other")
+True
 >>> ps.get("demo.cap", "2023-12-31")
 Traceback (most recent call last):
 ...
@@ -41,6 +49,7 @@ import yaml
 
 __all__ = [
     "DEFAULT_DIR",
+    "DOMAINS",
     "Parameter",
     "ParameterError",
     "ParameterSet",
@@ -49,6 +58,8 @@ __all__ = [
 ]
 
 DEFAULT_DIR = Path(__file__).resolve().parent
+#: The parameter domains: one shipped YAML file each, versioned separately.
+DOMAINS = ("education", "eligibility", "employment", "medical", "monitoring", "registry")
 LEAF_KEYS = {"description", "values", "reference", "unit", "metadata", "documentation"}
 NODE_KEYS = {"description", "reference", "metadata", "documentation"}
 VALUE_KEYS = {"value", "reference", "metadata"}
@@ -137,12 +148,19 @@ class ParameterSet:
 
     def __init__(self, parameters: Mapping[str, Parameter]) -> None:
         self._params = dict(sorted(parameters.items()))
-        canonical = [
-            [p.path, [d.isoformat() for d in p.dates], [_canon(v) for v in p.values], p.unit]
-            for p in self._params.values()
-        ]
-        blob = json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()
-        self.version: str = hashlib.sha256(blob).hexdigest()[:16]
+        self._versions: dict[tuple[str, ...], str] = {}
+        self.version: str = _hash(self._params.values())
+
+    def version_of(self, *scopes: str) -> str:
+        """Content hash of the parameters under ``scopes`` (domains such as ``"medical"`` or
+        single paths such as ``"registry.primary_priority"``); nothing outside them counts.
+
+        The same 16 hex digits a set holding only those parameters has as :attr:`version`.
+        """
+        key = tuple(sorted(set(scopes)))
+        if key not in self._versions:
+            self._versions[key] = _hash(p for path, p in self._params.items() if _under(path, key))
+        return self._versions[key]
 
     def __contains__(self, path: object) -> bool:
         return path in self._params
@@ -195,6 +213,19 @@ class ParameterSet:
         for stem, node in tree.items():
             _walk(node, str(stem), source, params)
         return cls(params)
+
+
+def _under(path: str, scopes: tuple[str, ...]) -> bool:
+    return any(path == s or path.startswith(s + ".") for s in scopes)
+
+
+def _hash(params: Iterable[Parameter]) -> str:
+    canonical = [
+        [p.path, [d.isoformat() for d in p.dates], [_canon(v) for v in p.values], p.unit]
+        for p in params
+    ]
+    blob = json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
 
 
 def _canon(value: Any) -> Any:

@@ -340,7 +340,7 @@ def allocate(
         funded=n_funded,
         budget=yuan(budget),
         total=yuan(total),
-        parameter_version=ps.version,
+        parameter_version=ps.version_of("education"),
         grants=grants,
         explanation=summary + notices,
         notices=notices,

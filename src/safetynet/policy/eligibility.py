@@ -95,7 +95,7 @@ _RULES: dict[tuple[str, date], EligibilityRules] = {}
 def rules_for(on: date, params: ParameterSet | None = None) -> EligibilityRules:
     """Resolve every ``eligibility.*`` parameter for ``on`` (raises before the first value)."""
     ps = params or shipped()
-    key = (ps.version, on)
+    key = (ps.version_of("eligibility"), on)
     if key not in _RULES:
         if len(_RULES) > 256:
             _RULES.clear()
@@ -113,7 +113,7 @@ def rules_for(on: date, params: ParameterSet | None = None) -> EligibilityRules:
                 raise CalcError("eligibility multiples out of range (edge ≥ 1, after-expense ≥ 0)")
             _RULES[key] = EligibilityRules(
                 on=on,
-                version=ps.version,
+                version=ps.version_of("eligibility"),
                 edge_multiple=edge,
                 elderly_age=_whole(ps.number("eligibility.tekun.elderly_age", on), "elderly_age"),
                 minor_age=_whole(ps.number("eligibility.tekun.minor_age", on), "minor_age"),

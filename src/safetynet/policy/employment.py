@@ -126,7 +126,7 @@ def startup_subsidy(
         eligible=eligible,
         amount=yuan(amount) if eligible else None,
         reasons=tuple(reasons),
-        parameter_version=ps.version,
+        parameter_version=ps.version_of("employment"),
         details={"operating_months": months},
     )
 
@@ -197,7 +197,7 @@ def guaranteed_loan(
         eligible=eligible,
         amount=yuan(fen) if eligible else None,
         reasons=tuple(reasons),
-        parameter_version=ps.version,
+        parameter_version=ps.version_of("employment"),
         details=details,
     )
 

@@ -84,7 +84,7 @@ _RULES: dict[tuple[str, date], MedicalRules] = {}
 def rules_for(on: date, params: ParameterSet | None = None) -> MedicalRules:
     """Resolve every ``medical.*`` parameter for ``on`` (raises before the first value)."""
     ps = params or shipped()
-    key = (ps.version, on)  # the version is a content hash
+    key = (ps.version_of("medical"), on)  # the version is a content hash
     if key not in _RULES:
         if len(_RULES) > 256:
             _RULES.clear()
@@ -101,7 +101,7 @@ def _resolve(on: date, ps: ParameterSet) -> MedicalRules:
     ratios = {k: ratio(v) for k, v in ps.children("medical.assistance.ratio", on).items()}
     rules = MedicalRules(
         on=on,
-        version=ps.version,
+        version=ps.version_of("medical"),
         contribution=to_fen(ps.number("medical.contribution", on)),
         premium=_fen_map(ps, "medical.premium_subsidy", on),
         premium_dibao=_fen_map(ps, "medical.premium_subsidy.dibao", on),
