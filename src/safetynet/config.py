@@ -1,7 +1,8 @@
 """Settings from the environment (``SAFETYNET_*``), with defaults that work on a laptop.
 
 ``SAFETYNET_HOME`` (default ``./var``) holds the SQLite database and the Parquet lake unless
-``SAFETYNET_DATABASE_URL`` or ``SAFETYNET_LAKE_DIR`` say otherwise.
+``SAFETYNET_DATABASE_URL`` or ``SAFETYNET_LAKE_DIR`` say otherwise. The limits on input files
+(``SAFETYNET_MAX_FILE_BYTES`` …) are described in docs/security.md.
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET_KEY
     locale: Literal["zh_CN", "en"] = "zh_CN"
     timezone: str = "Asia/Shanghai"
+    # Limits on input files (department feeds and registry files); see docs/security.md.
+    #: largest file accepted, in bytes (2 GiB)
+    max_file_bytes: int = Field(default=2 << 30, gt=0)
+    #: largest total unpacked size of an XLSX workbook, in bytes (4 GiB) …
+    max_xlsx_unpacked_bytes: int = Field(default=4 << 30, gt=0)
+    #: … and at most this many times the size of the file itself (zip bombs)
+    max_xlsx_ratio: int = Field(default=100, gt=0)
+    #: a sheet may be this many columns wider than the columns its spec names
+    sheet_extra_columns: int = Field(default=20, ge=0)
+    #: most rows a sheet may declare or hold (the heading row included)
+    max_sheet_rows: int = Field(default=10_000_000, gt=0)
 
     def check(self) -> Settings:
         """Refuse settings that are unsafe for the environment (the default secret in production)."""

@@ -22,6 +22,7 @@ import pyarrow.csv as pv
 from safetynet.feeds._batches import ROW_FIELD, FeedReader, RawBatch, map_header, norm_heading
 from safetynet.feeds.specs import FeedRefused, FeedSpec
 from safetynet.feeds.validate import REJECT_SCHEMA, make_rejects
+from safetynet.inputfiles import visible
 
 __all__ = ["AHEAD_BLOCKS", "CSV_BLOCK", "SAMPLE", "open_csv"]
 
@@ -136,8 +137,16 @@ def _detect_encoding(spec: FeedSpec, sample: bytes) -> tuple[str | None, str, li
 
 def _heading_row(text: str) -> list[str]:
     first = text.split("\n", 1)[0].rstrip("\r")
+    if "\r" in first:
+        raise FeedRefused(
+            "行尾只有回车符CR（旧版Mac格式），无法分行 / the lines end in CR only (old Mac "
+            "format): save the file with CRLF (Windows) or LF line endings"
+        )
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    return next(csv.reader([first], delimiter=delimiter), [])
+    try:
+        return next(csv.reader([first], delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise FeedRefused(f"表头无法解析 / cannot parse the heading row: {exc}") from None
 
 
 def open_csv(spec: FeedSpec, path: Path, hasher: Any = None) -> FeedReader:
@@ -243,7 +252,7 @@ def _refusal(exc: BaseException, source: _Source) -> FeedRefused:
         return FeedRefused(
             "文件中有非UTF-8字符（编码混杂？）/ bytes that are not UTF-8 (mixed encodings?)"
         )
-    return FeedRefused(f"CSV无法解析 / cannot parse the CSV: {text.splitlines()[0]}")
+    return FeedRefused(f"CSV无法解析 / cannot parse the CSV: {visible(text.splitlines()[0])}")
 
 
 def _malformed(rows: list[tuple[int, str, int]], width: int) -> tuple[pa.Table, int]:

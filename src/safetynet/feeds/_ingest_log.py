@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from safetynet.feeds.models import FeedIngest
 from safetynet.feeds.validate import REJECT_SCHEMA
+from safetynet.inputfiles import visible_array
 
 __all__ = ["IngestResult", "insert_rejects", "last_ingest", "log_repeat", "now"]
 
@@ -65,17 +66,24 @@ def last_ingest(engine: Engine, source: str, month: str) -> FeedIngest | None:
     return FeedIngest(**row._mapping) if row else None
 
 
+def _stored(col: pa.ChunkedArray, width: int) -> pa.Array:
+    """A reject column as stored: at most ``width`` characters, control characters visible."""
+    short = pc.utf8_slice_codeunits(col.combine_chunks(), 0, width)
+    return pc.utf8_slice_codeunits(visible_array(short), 0, width)
+
+
 def insert_rejects(conn: Any, rejects: pa.Table, ingest_id: int, source: str, month: str) -> None:
     if not rejects.num_rows:
         return
+    # Control characters are stored visible (\xNN): PostgreSQL refuses NUL in text.
     cut = rejects.set_column(
         rejects.schema.get_field_index("value"),
         "value",
-        pc.utf8_slice_codeunits(rejects.column("value"), 0, 500),
+        _stored(rejects.column("value"), 500),
     ).set_column(
         rejects.schema.get_field_index("record_id"),
         "record_id",
-        pc.utf8_slice_codeunits(rejects.column("record_id"), 0, 100),
+        _stored(rejects.column("record_id"), 100),
     )
     cols = ["ingest_id", "source", "month", *REJECT_SCHEMA.names]
     fixed = (ingest_id, source, month)

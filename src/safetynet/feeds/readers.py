@@ -13,7 +13,12 @@ position. A quoted CSV value spanning several lines counts as one line.
 that is not valid UTF-8 is tried as GB18030 only if its heading row then names the spec's
 columns; otherwise it is refused. A byte sequence that is invalid in the detected encoding
 anywhere in the file refuses the whole file — except an incomplete character at the very end
-(a truncated last line), which quarantines that line.
+(a truncated last line), which quarantines that line. Lines must end in LF or CRLF; a file
+whose lines end in CR alone (old Mac format) is refused with a message saying so.
+
+**Limits.** Before a reader starts, the file is checked against the limits on input files
+(:mod:`safetynet.inputfiles`): its size, and for an XLSX its unpacked size and the first
+sheet's declared and real extent (width ≤ the spec's columns + 20, height ≤ 10 M rows).
 
 The readers themselves live in private modules: :mod:`._csv` (CSV and encodings) and
 :mod:`._xlsx_parquet`; :mod:`._batches` holds the shared types and the heading mapping.
@@ -28,6 +33,7 @@ from safetynet.feeds._batches import FeedReader, RawBatch, map_header
 from safetynet.feeds._csv import open_csv
 from safetynet.feeds._xlsx_parquet import open_parquet, open_xlsx
 from safetynet.feeds.specs import FeedRefused, FeedSpec
+from safetynet.inputfiles import InputRefused, check_size, check_xlsx
 
 __all__ = ["FeedReader", "FeedRefused", "RawBatch", "detect_format", "map_header", "open_feed"]
 
@@ -67,6 +73,13 @@ def open_feed(spec: FeedSpec, path: Path, hasher: Any = None) -> FeedReader:
     """
     path = Path(path)
     fmt = detect_format(path)
+    try:
+        if fmt == "xlsx":  # the zip and the sheet's extent, before calamine builds its grid
+            check_xlsx(path, columns=len(spec.fields))
+        else:
+            check_size(path)
+    except InputRefused as exc:
+        raise FeedRefused(str(exc)) from None
     if fmt == "parquet":
         return open_parquet(spec, path)
     if fmt == "xlsx":

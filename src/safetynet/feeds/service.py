@@ -46,6 +46,7 @@ from safetynet.feeds.readers import FeedRefused, open_feed
 from safetynet.feeds.specs import SOURCES, FeedSpec, get_spec
 from safetynet.feeds.validate import lake_schema, month_bounds
 from safetynet.hashing import file_sha256
+from safetynet.inputfiles import visible
 
 __all__ = [
     "MAJOR_DISEASE_PARAM",
@@ -262,22 +263,46 @@ def current_rejects(*, engine: Engine, source: str, month: str) -> list[dict[str
         return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
+def _not_regular(entry: os.DirEntry[str]) -> str | None:
+    """Why a folder entry is not read (None for a regular file); links are never followed."""
+    if entry.is_symlink():
+        if not os.path.exists(entry.path):
+            return "链接目标不存在 / dangling symbolic link, not followed"
+        return "符号链接，不跟随 / symbolic link, not followed (only regular files are read)"
+    if entry.is_dir(follow_symlinks=False):
+        return "是文件夹 / a folder, not a file"
+    if not entry.is_file(follow_symlinks=False):
+        return "不是普通文件（管道、设备或套接字）/ not a regular file (FIFO, device or socket)"
+    return None
+
+
 def find_month_files(directory: Path) -> tuple[dict[str, Path], list[str]]:
-    """Feed files of a month folder by source (``<source>.<csv|xlsx|parquet>``) and problems."""
+    """Feed files of a month folder by source (``<source>.<csv|xlsx|parquet>``) and problems.
+
+    Only regular files directly inside the folder are read; every other entry — a symbolic
+    link (even one pointing at a regular file), a dangling link, a FIFO, a device, a folder, a
+    hidden file — is listed in the problems with the reason it was skipped.
+    """
     found: dict[str, Path] = {}
     problems: list[str] = []
     clashes: set[str] = set()
-    for path in sorted(Path(directory).iterdir()):
-        if not path.is_file() or path.name.startswith("."):
+    with os.scandir(directory) as entries:
+        listing = sorted(entries, key=lambda e: e.name)
+    for entry in listing:
+        path = Path(entry.path)
+        shown = visible(entry.name)
+        why = _not_regular(entry)
+        if why is None and entry.name.startswith("."):
+            why = "隐藏文件 / hidden file"
+        if why is not None:
+            problems.append(f"跳过 / skipped {shown}: {why}")
             continue
         stem, ext = path.stem.lower(), path.suffix.lower()
         if stem not in SOURCES or ext not in _EXTS:
-            problems.append(
-                f"忽略文件 / ignored file (not <source>.<csv|xlsx|parquet>): {path.name}"
-            )
+            problems.append(f"忽略文件 / ignored file (not <source>.<csv|xlsx|parquet>): {shown}")
             continue
         if stem in found or stem in clashes:
-            problems.append(f"同一来源有多个文件，均未导入 / several files for {stem}: {path.name}")
+            problems.append(f"同一来源有多个文件，均未导入 / several files for {stem}: {shown}")
             found.pop(stem, None)
             clashes.add(stem)
             continue

@@ -29,6 +29,7 @@ __all__ = [
     "FeedSpec",
     "Field",
     "Kind",
+    "default_max_length",
     "get_spec",
     "reason_text",
 ]
@@ -54,6 +55,13 @@ class Field:
     label_en: str = ""
     #: Accepted file values → lake code (Chinese names; the codes themselves are added too).
     codes: dict[str, str] = field(default_factory=dict)
+    #: Longest value accepted, in characters (after trimming); 0 = the default of the kind
+    #: (:func:`default_max_length`). A longer value is quarantined (reason ``too_long``).
+    max_length: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.max_length:
+            object.__setattr__(self, "max_length", default_max_length(self))
 
     @property
     def allowed(self) -> list[str]:
@@ -69,7 +77,36 @@ class Field:
             "required": self.required,
             "allowed_codes": self.allowed,
             "code_map": dict(self.codes),
+            "max_length": self.max_length,
         }
+
+
+#: Default longest values (characters), by field name and then by kind; see docs/feeds.md.
+MAX_LENGTHS = {
+    "record_id": 64,  # record IDs
+    "name": 50,  # a person's name
+    "text": 1000,  # free text
+    "resident_id": 32,  # 18 characters once spaces and separators are removed
+    "date": 32,  # "2024-01-05T08:00:00+08:00" and the like
+    "amount": 32,
+    "icd10": 12,  # A00.0000X001: letter, 2 digits, dot, 4 characters, X and 3 digits
+}
+
+
+def default_max_length(f: Field) -> int:
+    """The default longest value of ``f``: by name (record ID 64, name 50), code lists their
+    longest accepted spelling, then by kind (free text 1,000).
+
+    >>> default_max_length(Field("record_id", "住院号", "text"))
+    64
+    >>> default_max_length(Field("level", "层次", "code", codes=_codes({"本科": "undergraduate"})))
+    13
+    """
+    if f.name in MAX_LENGTHS:
+        return MAX_LENGTHS[f.name]
+    if f.kind in ("code", "grade") and f.codes:
+        return max(len(k) for k in f.codes)
+    return MAX_LENGTHS.get(f.kind, MAX_LENGTHS["text"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +190,7 @@ SPECS: dict[str, FeedSpec] = {
                 *_common("住院号", "admission number"),
                 Field("admission_date", "入院日期", "date", True, "admission date"),
                 Field("discharge_date", "出院日期", "date", False, "discharge date"),
-                Field("hospital", "医疗机构", "text", True, "hospital"),
+                Field("hospital", "医疗机构", "text", True, "hospital", max_length=100),
                 Field("icd10", "诊断编码", "icd10", True, "diagnosis (ICD-10)"),
                 Field("total_cost", "总费用", "amount", True, "total cost"),
                 Field("policy_cost", "政策范围内费用", "amount", False, "policy-scope cost"),
@@ -174,7 +211,7 @@ SPECS: dict[str, FeedSpec] = {
             (
                 *_common("登记编号", "registration number"),
                 Field("icd10", "诊断编码", "icd10", True, "diagnosis (ICD-10)"),
-                Field("disease_name", "疾病名称", "text", False, "disease name"),
+                Field("disease_name", "疾病名称", "text", False, "disease name", max_length=200),
                 Field("registration_date", "登记日期", "date", True, "registration date"),
             ),
             event_date="registration_date",
@@ -184,7 +221,7 @@ SPECS: dict[str, FeedSpec] = {
             "university", "高考录取", "university admission", "教育厅", "Education Department",
             (
                 *_common("考生号", "candidate number"),
-                Field("school", "录取院校", "text", True, "school"),
+                Field("school", "录取院校", "text", True, "school", max_length=100),
                 Field(
                     "level", "层次", "code", True, "level",
                     _codes(_names(codes.UNIVERSITY_LEVELS)),
@@ -275,6 +312,11 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "columns_long": ("列数过多", "too many columns"),
     "encoding": ("字符编码损坏（文件可能被截断）", "broken characters (file may be truncated)"),
+    "control_char": (
+        "含有控制字符（如NUL、ESC），已显示为\\xNN",
+        "contains a control character (NUL, ESC …), shown as \\xNN",
+    ),
+    "too_long": ("超过{max}个字符", "longer than {max} characters"),
 }
 
 

@@ -3,7 +3,9 @@
 Input: an Arrow table whose columns are the spec's field names (strings from CSV/XLSX, or typed
 from Parquet) plus ``row_number``. Output: the accepted rows in lake types and one reject record
 per (row, field, problem). A row with any problem is quarantined as a whole; a row whose every
-field is empty is *blank*: skipped and not counted as read.
+field is empty is *blank*: skipped and not counted as read. In text values a run of line
+breaks (Excel's Alt+Enter) becomes one space; a value holding any other control character
+(NUL, ESC …) or longer than its field's ``max_length`` is quarantined with that reason alone.
 
 >>> import pyarrow as pa
 >>> from safetynet.feeds.specs import get_spec
@@ -37,6 +39,7 @@ from safetynet.feeds._vector import (
     parse_dates,
 )
 from safetynet.feeds.specs import FeedSpec, Field, reason_text
+from safetynet.inputfiles import clean_text
 
 __all__ = [
     "ICD10_PATTERN",
@@ -190,6 +193,10 @@ def validate_batch(
     # Trim every text column once; a row with no value at all is blank.
     raws = {f.name: _raw(table, f.name) for f in spec.fields}
     texts = {name: as_strings(a) for name, a in raws.items() if _is_text(a)}
+    # Line breaks inside a value become one space; other control characters are flagged.
+    controls: dict[str, np.ndarray] = {}
+    for name, a in texts.items():
+        texts[name], controls[name] = clean_text(a)
     blank = np.ones(table.num_rows, dtype=bool)
     for name, a in raws.items():
         blank &= ~np.asarray(pc.is_valid(texts.get(name, a)))
@@ -199,6 +206,7 @@ def validate_batch(
         table = table.filter(keep_rows)
         raws = {k: v.filter(keep_rows) for k, v in raws.items()}
         texts = {k: v.filter(keep_rows) for k, v in texts.items()}
+        controls = {k: v[~blank] for k, v in controls.items()}
     record_ids = texts.get(spec.record_id)
     if record_ids is None:
         record_ids = as_strings(raws[spec.record_id])
@@ -216,6 +224,15 @@ def validate_batch(
         present = np.asarray(pc.is_valid(s if s is not None else raw))
         if f.required:
             col.add(~present, f.name, raw, "missing")
+        if s is not None:  # an over-long or control-character value gets that reason only
+            long = present & _longer_than(s, f.max_length)
+            col.add(long, f.name, raw, "too_long", reason_text("too_long", max=str(f.max_length)))
+            ctl = controls.get(f.name)
+            if ctl is not None and ctl.any():
+                col.add(present & ~long & ctl, f.name, raw, "control_char")
+                long = long | ctl
+            if long.any():
+                present = present & ~long
         if f.kind == "text":
             out[f.name] = s
         elif f.kind == "resident_id":
@@ -271,6 +288,22 @@ def validate_batch(
     accepted = pa.table([out[n] for n in schema.names], schema=schema).filter(keep)
     rejects = pa.concat_tables(col.parts) if col.parts else REJECT_SCHEMA.empty_table()
     return Checked(accepted, rejects, table.num_rows, n_blank, record_ids, col.row_numbers)
+
+
+def _longer_than(s: pa.Array, limit: int) -> np.ndarray:
+    """Where a value has more than ``limit`` characters (bytes bound characters from above,
+    so a column whose longest value fits in ``limit`` bytes needs no character count).
+
+    >>> _longer_than(pa.array(["张三", "abc", None]), 2).tolist()
+    [False, True, False]
+    """
+    bufs = s.buffers()
+    if not len(s) or bufs[1] is None:
+        return np.zeros(len(s), dtype=bool)
+    offsets = np.frombuffer(bufs[1], dtype=np.int32)[s.offset : s.offset + len(s) + 1]
+    if int(np.diff(offsets).max()) <= limit:
+        return np.zeros(len(s), dtype=bool)
+    return np.asarray(pc.fill_null(pc.greater(pc.utf8_length(s), limit), False))
 
 
 def _cross_rules(

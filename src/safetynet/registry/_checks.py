@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from safetynet.registry import categories as cat
+from safetynet.registry._reader import FIELDS
 from safetynet.registry.rules import EXCLUSIVE
 
 __all__ = ["ERRORS", "case_map", "exclusive_sql", "medical_default_sql", "row_error_sql"]
@@ -140,6 +141,14 @@ ERRORS: dict[str, tuple[str, str, str]] = {
 }
 
 
+for _field in FIELDS:  # one code per field: a reject names the field it blames
+    ERRORS[f"ctl_{_field}"] = (
+        _field,
+        "含有控制字符（如NUL、ESC），已显示为\\xNN",
+        "contains a control character (NUL, ESC …), shown as \\xNN",
+    )
+
+
 def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -220,4 +229,5 @@ def row_error_sql() -> str:
         ("p.moved_raw IS NOT NULL AND p.moved_on IS NULL", "moved_on_bad"),
     ]
     whens = " ".join(f"WHEN {cond} THEN '{code}'" for cond, code in checks)
-    return f"(CASE {whens} END)"
+    # a control character first: the value is shown escaped and no other check is meaningful
+    return f"(CASE WHEN p.ctl IS NOT NULL THEN 'ctl_' || p.ctl {whens} END)"

@@ -1,13 +1,16 @@
 """Read a registry file (CSV, XLSX, Parquet) as Arrow batches of string columns.
 
 Headings may be the Chinese ones of the template or the English field names. A file that
-cannot be read — unknown format, undetectable encoding, missing required column — raises
-:class:`ImportRefused` before anything is written.
+cannot be read — unknown format, undetectable encoding, missing required column, a limit on
+input files broken (size, XLSX unpacked size and sheet extent, see :mod:`safetynet.inputfiles`)
+— raises :class:`ImportRefused` before anything is written; a CSV that breaks further down names
+the data row where it breaks. Messages show control characters as ``\\xNN``.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,6 +19,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from safetynet.inputfiles import InputRefused, check_size, check_xlsx, visible
 
 __all__ = [
     "FIELDS",
@@ -53,6 +58,7 @@ HEADINGS: dict[str, str] = {
 FIELDS = tuple(HEADINGS)
 REQUIRED = ("resident_id", "name", "head_resident_id", "township_code")
 BATCH_ROWS = 262_144
+XLSX_ROWS = 50_000
 _BY_HEADING = {zh: en for en, zh in HEADINGS.items()} | {en: en for en in HEADINGS}
 
 
@@ -100,37 +106,90 @@ class RegistryFile:
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(self.path)
-        for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=list(self.columns.values())):
-            yield self._shape(batch)
+        batches = pf.iter_batches(batch_size=BATCH_ROWS, columns=list(self.columns.values()))
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                raise ImportRefused(
+                    f"Parquet 文件已损坏，无法读取 / cannot read the Parquet file {visible(self.path.name)}: "
+                    f"{_first_line(exc)}"
+                ) from None
+            try:
+                shaped = self._shape(batch)
+            except (pa.ArrowException, ValueError) as exc:
+                raise ImportRefused(
+                    f"Parquet 文件的列无法读取为文本 / a column of the Parquet file cannot be read "
+                    f"as text: {_first_line(exc)}"
+                ) from None
+            yield shaped
 
-    def _csv(self) -> Iterator[pa.RecordBatch]:
+    def _csv_reader(self, *, locate: bool = False) -> Any:
         import pyarrow.csv as pacsv
 
-        reader = pacsv.open_csv(
+        def stop(row: Any) -> str:
+            return "error"
+
+        return pacsv.open_csv(
             self.path,
-            read_options=pacsv.ReadOptions(encoding=self.encoding or "utf8", block_size=1 << 24),
+            read_options=pacsv.ReadOptions(
+                encoding=self.encoding or "utf8", block_size=1 << 24, use_threads=not locate
+            ),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=stop if locate else None),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in self.columns.values()},
                 include_columns=list(self.columns.values()),
                 strings_can_be_null=False,
             ),
         )
-        for batch in reader:
-            yield self._shape(batch)
+
+    def _csv(self) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in self._csv_reader():
+                yield self._shape(batch)
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise self._csv_refusal(exc) from None
+
+    def _csv_refusal(self, exc: BaseException) -> ImportRefused:
+        """A refusal naming the data row where the CSV breaks (found by a second, numbered
+        read: the fast read runs in parallel and does not know row numbers)."""
+        message = _first_line(exc)
+        row: int | None = None
+        try:
+            for _batch in self._csv_reader(locate=True):
+                pass
+        except (pa.ArrowInvalid, UnicodeDecodeError) as again:
+            message = _first_line(again)
+            found = re.search(r"Row #(\d+)", str(again))
+            row = int(found.group(1)) - 1 if found else None  # the heading is record 1
+        if row is None:
+            return ImportRefused(f"CSV 文件无法解析 / cannot parse the CSV file: {message}")
+        return ImportRefused(
+            f"CSV 文件第 {row:,} 行（不含表头）无法解析 / cannot parse the CSV at data row {row:,} "
+            f"(row {row} after the heading): {message}"
+        )
 
     def _xlsx(self) -> Iterator[pa.RecordBatch]:
-        rows = _xlsx_rows(self.path)
-        header = [_cell(v) or "" for v in rows[0]]
-        body = rows[1:]
-        while body and all(_cell(v) in (None, "") for v in body[-1]):
-            body.pop()
-        data = {}
-        for heading in self.columns.values():
-            idx = header.index(heading)
-            data[heading] = pa.array(
-                [_cell(r[idx]) if idx < len(r) else None for r in body], type=pa.string()
-            )
-        yield self._shape(pa.table(data))
+        """The first sheet in slices of :data:`XLSX_ROWS` rows (trailing blank rows dropped)."""
+        rows = _xlsx_sheet(self.path).iter_rows()
+        header = [_cell(v) or "" for v in next(rows, [])]
+        index = {h: header.index(h) for h in self.columns.values()}
+        pending_blank: list[list[Any]] = []
+        chunk: list[list[Any]] = []
+        for row in rows:
+            if all(_cell(v) in (None, "") for v in row):
+                pending_blank.append(row)
+                continue
+            chunk.extend(pending_blank)
+            pending_blank.clear()
+            chunk.append(row)
+            if len(chunk) >= XLSX_ROWS:
+                yield self._shape(_xlsx_table(chunk, index))
+                chunk = []
+        if chunk:
+            yield self._shape(_xlsx_table(chunk, index))
 
 
 def _cell(value: Any) -> str | None:
@@ -148,19 +207,44 @@ def _cell(value: Any) -> str | None:
     return str(value)
 
 
-def _xlsx_rows(path: Path) -> list[list[Any]]:
+def _xlsx_table(rows: list[list[Any]], index: dict[str, int]) -> pa.Table:
+    return pa.table(
+        {
+            heading: pa.array([_cell(r[i]) if i < len(r) else None for r in rows], type=pa.string())
+            for heading, i in index.items()
+        }
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return visible(text.splitlines()[0] if text else type(exc).__name__)
+
+
+def _xlsx_rows(path: Path, columns: int = len(FIELDS)) -> list[list[Any]]:
+    """Every row of the first sheet of a small XLSX (``columns`` expected), the limits on
+    input files checked first; refuses an empty sheet."""
+    try:
+        check_xlsx(path, columns=columns)
+    except InputRefused as exc:
+        raise ImportRefused(str(exc)) from None
+    rows: list[list[Any]] = list(_xlsx_sheet(path).iter_rows())
+    if not rows:
+        raise ImportRefused(f"文件为空 / the file is empty: {visible(path.name)}")
+    return rows
+
+
+def _xlsx_sheet(path: Path) -> Any:
+    """The first sheet, loaded by calamine once :func:`~safetynet.inputfiles.check_xlsx` has
+    bounded its size (calamine builds a dense grid of the cells' extent)."""
     from python_calamine import CalamineWorkbook
 
     try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     except Exception as exc:  # calamine raises its own error types
         raise ImportRefused(
-            f"无法读取 Excel 文件 / cannot read the Excel file {path.name}: {exc}"
+            f"无法读取 Excel 文件 / cannot read the Excel file {visible(path.name)}: {_first_line(exc)}"
         ) from None
-    if not rows:
-        raise ImportRefused(f"文件为空 / the file is empty: {path.name}")
-    return rows
 
 
 def detect_encoding(path: Path) -> str:
@@ -177,16 +261,27 @@ def detect_encoding(path: Path) -> str:
             f"{path.name} 是 UTF-16 编码，请另存为 UTF-8 或 GB18030 / "
             "the file is UTF-16; save it as UTF-8 or GB18030"
         )
+    cut_short = False
     for encoding in ("utf-8", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         try:
             with path.open("rb") as fh:
                 while chunk := fh.read(1 << 24):
                     decoder.decode(chunk)
+            try:
                 decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                cut_short = cut_short or encoding == "utf-8"  # all valid up to a partial character
+                raise
         except UnicodeDecodeError:
             continue
         return encoding
+    if cut_short:
+        raise ImportRefused(
+            f"{visible(path.name)} 在一个字符的中间结束（文件被截断？）：最后一行不完整，请重新导出完整文件 / "
+            "the file is UTF-8 but ends in the middle of a character (cut short?): its last line "
+            "is incomplete; export the whole file again"
+        )
     raise ImportRefused(
         f"无法识别 {path.name} 的编码（既不是 UTF-8 也不是 GB18030），请另存为 UTF-8 / "
         "cannot tell the file's encoding (neither UTF-8 nor GB18030); save it as UTF-8"
@@ -204,13 +299,21 @@ def _header_of(path: Path, kind: str, encoding: str | None) -> list[str]:
                 f"无法读取 Parquet 文件 / cannot read the Parquet file {path.name}: {exc}"
             ) from None
     if kind == "xlsx":
-        return [_cell(v) or "" for v in _xlsx_rows(path)[0]]
+        first_row = next(_xlsx_sheet(path).iter_rows(), None)
+        if not first_row:
+            raise ImportRefused(f"文件为空 / the file is empty: {visible(path.name)}")
+        return [_cell(v) or "" for v in first_row]
     import csv
 
-    with path.open(encoding=encoding, newline="") as fh:
-        first = next(csv.reader(fh), None)
+    try:
+        with path.open(encoding=encoding, newline="") as fh:
+            first = next(csv.reader(fh), None)
+    except csv.Error as exc:
+        raise ImportRefused(
+            f"表头无法解析 / cannot parse the heading row: {visible(str(exc))}"
+        ) from None
     if not first:
-        raise ImportRefused(f"文件为空 / the file is empty: {path.name}")
+        raise ImportRefused(f"文件为空 / the file is empty: {visible(path.name)}")
     return first
 
 
@@ -226,6 +329,13 @@ def open_registry_file(path: Path) -> RegistryFile:
             f"不支持的文件格式 {suffix or '(无扩展名)'}，请使用 CSV、XLSX 或 Parquet / "
             "unsupported file type; use CSV, XLSX or Parquet"
         )
+    try:  # the limits on input files, before any reader allocates anything
+        if kind == "xlsx":
+            check_xlsx(path, columns=len(FIELDS))
+        else:
+            check_size(path)
+    except InputRefused as exc:
+        raise ImportRefused(str(exc)) from None
     encoding = detect_encoding(path) if kind == "csv" else None
     header = _header_of(path, kind, encoding)
     columns: dict[str, str] = {}

@@ -48,7 +48,7 @@ def parse(duck: Any, staged: Path) -> None:
         f"""
         CREATE TABLE r AS
         WITH p AS (
-        SELECT s.row_number, {t["resident_id"]} AS rid_raw, s.rid, s.rid_err, s.birth_date, s.sex,
+        SELECT s.row_number, s.ctl, {t["resident_id"]} AS rid_raw, s.rid, s.rid_err, s.birth_date, s.sex,
           {t["name"]} AS name, {t["head_resident_id"]} AS head_raw, s.head,
           {t["relation"]} AS relation_raw, {case_map(t["relation"], rel)} AS relation,
           {township} AS township, {township} IN (SELECT code FROM twn) AS township_known,

@@ -15,12 +15,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.engine import Engine
 
 from safetynet import ids
 from safetynet.hashing import file_sha256
+from safetynet.inputfiles import clean_text, visible, visible_array
 from safetynet.registry._checks import ERRORS
 from safetynet.registry._dbio import Bulk
 from safetynet.registry._reader import FIELDS, ImportRefused, RegistryFile, open_registry_file
@@ -65,6 +67,7 @@ def _stage(rf: RegistryFile, out: Path, today: date, progress: Progress | None) 
             rows = batch.num_rows
             if not rows:
                 continue
+            columns, ctl = _clean(batch)
             rid = ids.check_array(batch.column("resident_id"), today=today)
             heads = batch.column("head_resident_id")
             uniq = pc.unique(heads).drop_null()
@@ -72,8 +75,9 @@ def _stage(rf: RegistryFile, out: Path, today: date, progress: Progress | None) 
             head = pc.take(hchk.column("normalized"), pc.index_in(heads, uniq))
             table = pa.table(
                 {"row_number": pa.array(range(n + 1, n + rows + 1), type=pa.int64())}
-                | {f: batch.column(f) for f in FIELDS}
+                | columns
                 | {
+                    "ctl": ctl,
                     "rid": rid.column("normalized"),
                     "rid_err": rid.column("error"),
                     "birth_date": rid.column("birth_date"),
@@ -92,12 +96,33 @@ def _stage(rf: RegistryFile, out: Path, today: date, progress: Progress | None) 
                 progress(f"已读取 / read {n:,} rows")
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise ImportRefused(
-            f"文件第 {n + 1:,} 行附近无法读取 / cannot read the file near row {n + 1}: {exc}"
+            f"文件第 {n + 1:,} 行之后无法读取 / cannot read the file after data row {n:,}: "
+            f"{visible(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))}"
         ) from None
     finally:
         if writer is not None:
             writer.close()
     return n
+
+
+def _clean(batch: pa.RecordBatch) -> tuple[dict[str, pa.Array], pa.Array]:
+    """The batch's columns with line breaks made one space, and per row the first field that
+    holds another control character (null if none); such values are kept visible (``\\xNN``)
+    so that no NUL reaches DuckDB or the database. Vectorised: a clean column costs one numpy
+    pass over its bytes."""
+    n = batch.num_rows
+    columns: dict[str, pa.Array] = {}
+    first = np.full(n, -1, dtype=np.int64)
+    for i, f in enumerate(FIELDS):
+        col, bad = clean_text(batch.column(f))
+        if bad.any():
+            first = np.where((first < 0) & bad, i, first)
+            col = visible_array(col)
+        columns[f] = col
+    if (first < 0).all():
+        return columns, pa.nulls(n, pa.string())
+    names = pa.array(FIELDS, pa.string())
+    return columns, pc.take(names, pa.array(first, mask=first < 0))
 
 
 _DB_STATE = {
