@@ -8,11 +8,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData, Table, create_engine, event, insert, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-__all__ = ["Base", "current_revision", "make_engine", "scratch_schema", "session_scope", "upgrade"]
+__all__ = [
+    "Base",
+    "bulk_insert",
+    "current_revision",
+    "make_engine",
+    "scratch_schema",
+    "session_scope",
+    "upgrade",
+]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -117,3 +125,40 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def bulk_insert(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], *, skip_conflicts: bool = False
+) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` in one executemany.
+
+    On SQLite the rows go to the driver as tuples, converted by the columns' own bind
+    processors (JSON, dates, numerics stored exactly as SQLAlchemy stores them), skipping
+    SQLAlchemy's per-row parameter handling; other databases use SQLAlchemy's bulk insert.
+    ``skip_conflicts``: rows that would violate a unique constraint are skipped.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        if skip_conflicts:
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            conn.execute(pg_insert(table).on_conflict_do_nothing(), rows)
+        else:
+            conn.execute(insert(table), rows)
+        return
+    cols = list(rows[0])
+    procs = [table.c[c].type._cached_bind_processor(conn.dialect) for c in cols]
+    quote = conn.dialect.identifier_preparer
+    sql = (
+        f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(c) for c in cols)}) "
+        f"VALUES ({', '.join('?' * len(cols))})"
+        + (" ON CONFLICT DO NOTHING" if skip_conflicts else "")
+    )
+    conn.exec_driver_sql(
+        sql,
+        [
+            tuple(v if p is None else p(v) for v, p in zip(row.values(), procs, strict=True))
+            for row in rows
+        ],
+    )

@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "safetynet.feeds.models",
     "safetynet.monitoring.models",
     "safetynet.standards.models",
+    "safetynet.workflow.models",
 ]
 
 

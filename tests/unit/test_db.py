@@ -76,7 +76,7 @@ def test_migration_0005_masks_ids_in_stored_explanations(engine):
             ),
             {"e": json.dumps(old), "t": datetime(2024, 2, 1, tzinfo=UTC)},
         )
-    upgrade(engine)
+    upgrade(engine, "0005")
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT explanation FROM warning")).scalar_one()
     e = (json.loads(stored) if isinstance(stored, str) else stored)["2024-01"]

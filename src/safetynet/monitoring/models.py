@@ -1,4 +1,4 @@
-"""Monitoring tables: one record per run, warnings per household, and the evidence behind them."""
+"""Monitoring tables: one record per run, findings per household and month, and their evidence."""
 
 from __future__ import annotations
 
@@ -11,18 +11,16 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     Numeric,
     String,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safetynet.db import Base
 
-__all__ = ["MonitoringRun", "Warning", "WarningEvidence"]
+__all__ = ["MonitoringRun", "WarningEvidence", "WarningMonth"]
 
 
 class MonitoringRun(Base):
@@ -51,41 +49,38 @@ class MonitoringRun(Base):
     finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Warning(Base):
-    """A household's warning: opened in ``first_month``, updated by later months while open."""
+class WarningMonth(Base):
+    """What monitoring found for one household in one month: score, level, identity, explanation.
 
-    __tablename__ = "warning"
+    One row per household and month; a re-run of the month replaces it. Monitoring only finds:
+    the case that acts on it (status, assignment, closing) belongs to ``workflow``.
+    """
+
+    __tablename__ = "warning_month"
     __table_args__ = (
-        Index(
-            "uq_warning_open_household",
-            "household_id",
-            unique=True,
-            sqlite_where=text("status = 'open'"),
-            postgresql_where=text("status = 'open'"),
-        ),
+        UniqueConstraint("household_id", "month", name="uq_warning_month_household_month"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
-    township_code: Mapped[str] = mapped_column(String(12), index=True)
-    first_month: Mapped[str] = mapped_column(String(7))
-    last_month: Mapped[str] = mapped_column(String(7), index=True)
-    #: blue / yellow / orange / red: the highest level of its months while open
-    level: Mapped[str] = mapped_column(String(6), index=True)
-    #: the score of ``last_month``
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    #: the household's township when the month was scored
+    township_code: Mapped[str] = mapped_column(String(12))
     score: Mapped[int] = mapped_column(Integer)
-    #: open / closed (the workflow closes warnings)
-    status: Mapped[str] = mapped_column(String(10), index=True, default="open")
-    #: {"YYYY-MM": {score, level, identity, factor, hits: [...], lines: [...], ...}}
+    #: blue / yellow / orange / red (a household below blue has no row)
+    level: Mapped[str] = mapped_column(String(6), index=True)
+    #: the household's identity (highest-priority category) and its factor
+    identity: Mapped[str] = mapped_column(String(20))
+    factor: Mapped[Decimal] = mapped_column(Numeric(6, 3))
+    #: the rest of the explanation: {base, weighted, indicators, bonus, bonus_points, hits, lines}
     explanation: Mapped[dict[str, Any]] = mapped_column(JSON)
     parameter_version: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class WarningEvidence(Base):
-    """One feed record behind a warning; a record counts once per household, ever."""
+    """One feed record behind a household-month finding; a record counts once per household, ever."""
 
     __tablename__ = "warning_evidence"
     __table_args__ = (
@@ -95,7 +90,7 @@ class WarningEvidence(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    warning_id: Mapped[int] = mapped_column(ForeignKey("warning.id"), index=True)
+    warning_month_id: Mapped[int] = mapped_column(ForeignKey("warning_month.id"), index=True)
     household_id: Mapped[int] = mapped_column(Integer)
     month: Mapped[str] = mapped_column(String(7), index=True)
     source: Mapped[str] = mapped_column(String(20))

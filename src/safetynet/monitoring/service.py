@@ -12,20 +12,23 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from safetynet.feeds.lake import month_partitions
 from safetynet.hashing import file_sha256
 from safetynet.monitoring import snapshot as snap
 from safetynet.monitoring.engine import ScoringResult, make_backend, score_month
 from safetynet.monitoring.explain import explain_household
-from safetynet.monitoring.models import MonitoringRun, Warning
+from safetynet.monitoring.models import MonitoringRun, WarningMonth
 from safetynet.monitoring.params import INDICATORS, LEVELS, ScoringParams
-from safetynet.monitoring.store import upsert_warnings
+from safetynet.monitoring.store import explanation_of, write_findings
 from safetynet.parameters import ParameterSet
+from safetynet.workflow.service import cases_covering, open_or_update_cases
 
 __all__ = [
     "NoFeedData",
     "RunSummary",
+    "build_findings",
     "explanations",
     "feed_partitions",
     "run_month",
@@ -97,13 +100,15 @@ def score(
         backend.close()
 
 
-def build_warnings(result: ScoringResult, params: ScoringParams) -> dict[int, dict[str, Any]]:
-    """household_id → {township_code, score, level, explanation, evidence rows}."""
+def build_findings(result: ScoringResult, params: ScoringParams) -> dict[int, dict[str, Any]]:
+    """The month's findings: household_id → {township_code, score, level, explanation,
+    evidence rows}, for every household at blue or above, in household order (so that the
+    rows written, and the ids of new cases, do not depend on the engine's row order)."""
     hits: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in result.evidence.to_pylist():
         hits[row["household_id"]].append(row)
     out: dict[int, dict[str, Any]] = {}
-    for row in result.warnings.to_pylist():
+    for row in sorted(result.warnings.to_pylist(), key=lambda r: r["household_id"]):
         hh = row["household_id"]
         expl = explain_household(
             hits[hh],
@@ -194,13 +199,14 @@ def run_month(
     result = score(
         params=params, shot=shot, partitions=partitions, engine_name=engine_name, progress=progress
     )
-    warnings = build_warnings(result, params)
+    warnings = build_findings(result, params)
     timings["scoring"] = round(time.perf_counter() - t1, 4)
     timings.update({f"scoring.{k}": v for k, v in result.timings.items()})
     by_level, by_pref = _counts(warnings)
     unmatched = {k: v["unmatched"] for k, v in result.counts.items()}
     missing = [source for source in INDICATORS if source not in partitions]
-    with engine.begin() as conn:
+    with Session(engine) as session, session.begin():
+        conn = session.connection()
         previous = conn.execute(
             select(MonitoringRun.inputs, MonitoringRun.parameter_version).where(
                 MonitoringRun.month == month
@@ -209,10 +215,12 @@ def run_month(
         repeat = any(v == params.version and _same_inputs(i, inputs) for i, v in previous)
         t2 = time.perf_counter()
         new = updated = 0
-        if not repeat:
-            new, updated = upsert_warnings(
+        if not repeat:  # monitoring writes its findings; the workflow opens or updates cases
+            findings = write_findings(
                 conn, month, warnings, params.version, started, rerun=bool(previous)
             )
+            cases = open_or_update_cases(session=session, findings=findings, now=started)
+            new, updated = cases.opened, cases.updated
         timings["write"] = round(time.perf_counter() - t2, 4)
         timings["total"] = round(time.perf_counter() - t0, 4)
         counts = {
@@ -265,23 +273,28 @@ def run_month(
 
 
 def explanations(engine: Engine, *, household_id: int, month: str) -> list[dict[str, Any]]:
-    """The explanations of ``household_id`` for ``month`` on its warnings (newest first)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(Warning.id, Warning.status, Warning.level, Warning.explanation)
-            .where(Warning.household_id == household_id)
-            .order_by(Warning.id.desc())
-        ).all()
+    """The explanation of ``household_id`` for ``month``, once per case covering it (newest
+    first), with the case's id, open/closed and level (``warning_id``, ``status``,
+    ``warning_level``)."""
+    with Session(engine) as session:
+        row = session.execute(
+            select(WarningMonth).where(
+                WarningMonth.household_id == household_id, WarningMonth.month == month
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return []
+        cases = cases_covering(session=session, finding_id=row.id)
+        explanation = explanation_of(row)
     return [
         {
-            "warning_id": r.id,
-            "status": r.status,
-            "warning_level": r.level,
+            "warning_id": c["case_id"],
+            "status": "closed" if c["state"] == "closed" else "open",
+            "warning_level": c["level"],
             "month": month,
-            **r.explanation[month],
+            **explanation,
         }
-        for r in rows
-        if month in r.explanation
+        for c in cases
     ]
 
 

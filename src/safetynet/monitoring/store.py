@@ -1,24 +1,57 @@
-"""Write a month's warnings: insert new ones, update open ones (level never lowered), and add
-their evidence once per household and record. Runs inside the caller's transaction."""
+"""Write a month's findings: one row per warned household and month (inserted, or replaced when
+the month is re-run), and their evidence once per household and record. Runs inside the
+caller's transaction; the cases that act on the findings are the workflow's
+(:func:`safetynet.workflow.service.open_or_update_cases`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, true, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.engine import Connection
 
-from safetynet.monitoring.explain import level_rank
-from safetynet.monitoring.models import Warning, WarningEvidence
+from safetynet.db import bulk_insert
+from safetynet.monitoring.explain import fmt
+from safetynet.monitoring.models import WarningEvidence, WarningMonth
+from safetynet.workflow.schemas import Finding
 
-__all__ = ["upsert_warnings"]
+__all__ = ["COLUMNS", "explanation_of", "write_findings"]
 
 _CHUNK = 10_000  # households per DELETE … IN (…) when a month is re-run
+#: explanation keys stored as columns of ``warning_month`` (the rest stay in its JSON)
+COLUMNS = ("score", "level", "identity", "factor")
 
 
-def upsert_warnings(
+def _row(w: dict[str, Any], version: str) -> dict[str, Any]:
+    expl = w["explanation"]
+    return {
+        "township_code": w["township_code"],
+        "score": expl["score"],
+        "level": expl["level"],
+        "identity": expl["identity"],
+        "factor": Decimal(expl["factor"]),
+        "explanation": {
+            k: v for k, v in expl.items() if k not in COLUMNS and k != "parameter_version"
+        },
+        "parameter_version": version,
+    }
+
+
+def explanation_of(row: Any) -> dict[str, Any]:
+    """A stored finding's explanation as the engine built it (``parameter_version`` last)."""
+    return {
+        "score": row.score,
+        "level": row.level,
+        "identity": row.identity,
+        "factor": fmt(Decimal(row.factor)),
+        **row.explanation,
+        "parameter_version": row.parameter_version,
+    }
+
+
+def write_findings(
     conn: Connection,
     month: str,
     warnings: dict[int, dict[str, Any]],
@@ -26,76 +59,61 @@ def upsert_warnings(
     now: datetime,
     *,
     rerun: bool = False,
-) -> tuple[int, int]:
-    """Insert new warnings, update open ones (level never lowered); add evidence once.
+) -> list[Finding]:
+    """Insert this month's findings, replace the stored ones that differ; add evidence once.
 
+    Returns the findings for the workflow, each marked ``changed`` when this call wrote it.
     ``rerun``: the month was run before with other inputs or parameters. The evidence of this
     month for these households is then replaced by this run's, so that it matches the
     explanation just written (a corrected feed may have dropped a record).
     """
-    open_rows = conn.execute(
-        select(
-            Warning.id,
-            Warning.household_id,
-            Warning.level,
-            Warning.last_month,
-            Warning.score,
-            Warning.explanation,
-        )
-        .where(Warning.status == "open")
-        .where(Warning.household_id.in_(list(warnings)) if len(warnings) < 30000 else true())
-    ).all()
-    existing = {r.household_id: r for r in open_rows if r.household_id in warnings}
-    new_rows, updates = [], []
+    stored = {
+        r.household_id: r
+        for r in conn.execute(
+            select(
+                WarningMonth.id,
+                WarningMonth.household_id,
+                WarningMonth.township_code,
+                WarningMonth.score,
+                WarningMonth.level,
+                WarningMonth.identity,
+                WarningMonth.factor,
+                WarningMonth.explanation,
+                WarningMonth.parameter_version,
+            ).where(WarningMonth.month == month)
+        ).all()
+    }
+    new_rows, updates, changed = [], [], set()
     for hh, w in warnings.items():
-        old = existing.get(hh)
+        row = _row(w, version)
+        old = stored.get(hh)
         if old is None:
             new_rows.append(
-                {
-                    "household_id": hh,
-                    "township_code": w["township_code"],
-                    "first_month": month,
-                    "last_month": month,
-                    "level": w["level"],
-                    "score": w["score"],
-                    "status": "open",
-                    "explanation": {month: w["explanation"]},
-                    "parameter_version": version,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                {"household_id": hh, "month": month, **row, "created_at": now, "updated_at": now}
             )
+        elif any(getattr(old, k) != v for k, v in row.items()):
+            updates.append({"b_id": old.id, **row, "updated_at": now})
+        else:
             continue
-        expl = dict(old.explanation)
-        level = max(old.level, w["level"], key=level_rank)
-        if expl.get(month) == w["explanation"] and level == old.level:
-            continue
-        expl[month] = w["explanation"]
-        latest = month >= old.last_month
-        updates.append(
-            {
-                "b_id": old.id,
-                "level": level,
-                "last_month": max(month, old.last_month),
-                "score": w["score"] if latest else old.score,
-                "explanation": expl,
-                "parameter_version": version,
-                "updated_at": now,
-            }
-        )
+        changed.add(hh)
     if conn.dialect.name == "sqlite":  # a bigger page cache for the index updates of the bulk write
         conn.exec_driver_sql("PRAGMA cache_size = -262144")
-    if new_rows:
-        _bulk_insert(conn, Warning.__table__, new_rows)  # type: ignore[arg-type]
+    table = cast(Table, WarningMonth.__table__)
+    bulk_insert(conn, table, new_rows)
     if updates:
-        stmt = update(Warning.__table__).where(Warning.__table__.c.id == bindparam("b_id"))  # type: ignore[arg-type]
-        conn.execute(stmt, updates)
-    ids = dict(
-        conn.execute(select(Warning.household_id, Warning.id).where(Warning.status == "open")).all()
-    )
+        conn.execute(update(table).where(table.c.id == bindparam("b_id")), updates)
+    ids = {hh: r.id for hh, r in stored.items()}
+    if new_rows:
+        ids.update(
+            conn.execute(
+                select(WarningMonth.household_id, WarningMonth.id).where(
+                    WarningMonth.month == month
+                )
+            ).all()
+        )
     evidence = [
         {
-            "warning_id": ids[hh],
+            "warning_month_id": ids[hh],
             "household_id": hh,
             "month": month,
             "source": e["indicator"],
@@ -116,40 +134,18 @@ def upsert_warnings(
                     WarningEvidence.household_id.in_(households[i : i + _CHUNK]),
                 )
             )
-    if evidence:
-        _bulk_insert(conn, WarningEvidence.__table__, evidence, skip_conflicts=True)  # type: ignore[arg-type]
-    return len(new_rows), len(updates)
-
-
-def _bulk_insert(
-    conn: Connection, table: Table, rows: list[dict[str, Any]], *, skip_conflicts: bool = False
-) -> None:
-    """Insert ``rows`` (dicts with the same keys) in one executemany.
-
-    On SQLite the rows go to the driver as tuples, converted by the columns' own bind
-    processors (JSON, dates, numerics stored exactly as SQLAlchemy stores them), skipping
-    SQLAlchemy's per-row parameter handling; other databases use SQLAlchemy's bulk insert.
-    """
-    if conn.dialect.name != "sqlite":
-        if skip_conflicts:
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            conn.execute(pg_insert(table).on_conflict_do_nothing(), rows)
-        else:
-            conn.execute(insert(table), rows)
-        return
-    cols = list(rows[0])
-    procs = [table.c[c].type._cached_bind_processor(conn.dialect) for c in cols]
-    text = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})" + (
-        " ON CONFLICT DO NOTHING" if skip_conflicts else ""
-    )
-    conn.exec_driver_sql(
-        text,
-        [
-            tuple(v if p is None else p(v) for v, p in zip(row.values(), procs, strict=True))
-            for row in rows
-        ],
-    )
+    bulk_insert(conn, cast(Table, WarningEvidence.__table__), evidence, skip_conflicts=True)
+    return [
+        Finding(
+            household_id=hh,
+            month=month,
+            level=w["level"],
+            township_code=w["township_code"],
+            finding_id=ids[hh],
+            changed=hh in changed,
+        )
+        for hh, w in warnings.items()
+    ]
 
 
 def _points(e: dict[str, Any]) -> Decimal:

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
 from safetynet.ids import mask
 from safetynet.monitoring import service, store
-from safetynet.monitoring.models import MonitoringRun, Warning, WarningEvidence
+from safetynet.monitoring.models import MonitoringRun, WarningEvidence, WarningMonth
 from safetynet.monitoring.params import INDICATORS
+from safetynet.monitoring.store import explanation_of
+from safetynet.workflow.models import Case, CaseMonth
 from tests.factories.registry import TOWNSHIPS, move
 from tests.unit.monitoring.conftest import EXAMPLE, HERE, A, example_feeds, write_feed
 
@@ -31,9 +34,25 @@ def _run(engine, lake, params, month="2024-01"):
     return service.run_month(engine, month=month, parameters=params, lake=lake)
 
 
-def _warnings(engine):
+def _cases(engine):
+    """Every case with the months it covers."""
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(select(Warning).order_by(Warning.id))]
+        cases = [dict(r._mapping) for r in conn.execute(select(Case).order_by(Case.id))]
+        covered = conn.execute(
+            select(CaseMonth.case_id, WarningMonth.month).join(
+                WarningMonth, WarningMonth.id == CaseMonth.warning_month_id
+            )
+        ).all()
+    for c in cases:
+        c["months"] = sorted(m for cid, m in covered if cid == c["id"])
+    return cases
+
+
+def _findings(engine):
+    """(household, month) → the stored explanation of that household-month."""
+    with Session(engine) as session:
+        rows = session.scalars(select(WarningMonth).order_by(WarningMonth.id)).all()
+        return {(r.household_id, r.month): explanation_of(r) for r in rows}
 
 
 def _count(engine, model):
@@ -47,9 +66,15 @@ def test_worked_example_exactly(engine, registry, lake, example_params):
     s = _run(engine, lake, example_params)
     assert s.by_level == {"blue": 0, "yellow": 0, "orange": 0, "red": 1}
     assert s.unmatched["hospital"] == 1 and s.unmatched["university"] == 0
-    (w,) = _warnings(engine)
-    assert (w["household_id"], w["score"], w["level"], w["status"]) == (ids[1], 100, "red", "open")
-    e = w["explanation"]["2024-01"]
+    (c,) = _cases(engine)
+    assert (c["household_id"], c["level"], c["state"], c["months"]) == (
+        ids[1],
+        "red",
+        "new",
+        ["2024-01"],
+    )
+    (((hh, month), e),) = _findings(engine).items()
+    assert (hh, month, e["score"], e["level"]) == (ids[1], "2024-01", 100, "red")
     assert e["lines"] == EXPECTED_LINES
     assert (e["factor"], e["base"], e["bonus_points"], e["score"]) == ("1.5", "60", "10", 100)
     assert _count(engine, WarningEvidence) == 2
@@ -62,7 +87,7 @@ def test_worked_example_exactly(engine, registry, lake, example_params):
             "620102********0020",
         ]
     )
-    assert A[1] not in json.dumps(w["explanation"])
+    assert A[1] not in json.dumps(e)
     with engine.connect() as conn:
         full = conn.execute(select(WarningEvidence.resident_id).order_by(WarningEvidence.id))
         assert full.scalars().all() == [A[1], A[2]]
@@ -73,11 +98,11 @@ def test_same_month_twice_is_a_repeat(engine, registry, lake, example_params):
     registry(EXAMPLE)
     example_feeds(lake)
     first = _run(engine, lake, example_params)
-    before = _warnings(engine)
+    before = _cases(engine), _findings(engine)
     second = _run(engine, lake, example_params)
     assert (first.repeat, second.repeat) == (False, True)
     assert second.by_level == first.by_level and second.warnings_new == 0
-    assert _warnings(engine) == before
+    assert (_cases(engine), _findings(engine)) == before
     assert _count(engine, WarningEvidence) == 2 and _count(engine, MonitoringRun) == 2
 
 
@@ -90,19 +115,20 @@ def test_a_move_recorded_later_leaves_an_earlier_month_as_it_was(
     ids = registry(EXAMPLE)
     example_feeds(lake)
     first = _run(engine, lake, example_params)
-    before = _warnings(engine)
+    before = _cases(engine), _findings(engine)
     move(engine, A[2], head=A[3], township=TOWNSHIPS[1], moved_on=date(2024, 6, 1))
     again = _run(engine, lake, example_params)
     assert again.repeat and again.snapshot_hash == first.snapshot_hash
-    assert again.by_level == first.by_level and _warnings(engine) == before
+    assert again.by_level == first.by_level and (_cases(engine), _findings(engine)) == before
     write_feed(lake, "hospital", "2024-06",
                [{"record_id": "ZY5", "resident_id": A[2], "oop": "12000.00"}])  # fmt: skip
     june = _run(engine, lake, example_params, "2024-06")
     # household 2 (dibao, factor 1): 30 × 1.5 = 45, blue; in household 1 it would be 68, yellow
     assert june.warnings_new == 1 and june.by_level["blue"] == 1
-    (w,) = [w for w in _warnings(engine) if w["household_id"] == ids[2]]
-    assert w["explanation"]["2024-06"]["score"] == 45
-    assert [h["person"] for h in w["explanation"]["2024-06"]["hits"]] == [mask(A[2])]
+    (c,) = [c for c in _cases(engine) if c["household_id"] == ids[2]]
+    assert c["months"] == ["2024-06"]
+    e = _findings(engine)[(ids[2], "2024-06")]
+    assert e["score"] == 45 and [h["person"] for h in e["hits"]] == [mask(A[2])]
 
 
 def test_rerun_with_a_corrected_feed_replaces_that_months_evidence(
@@ -121,8 +147,8 @@ def test_rerun_with_a_corrected_feed_replaces_that_months_evidence(
     )
     again = _run(engine, lake, example_params)
     assert not again.repeat and again.warnings_new == 0
-    (w,) = _warnings(engine)
-    shown = sorted(h["record_id"] for h in w["explanation"]["2024-01"]["hits"])
+    ((e),) = _findings(engine).values()
+    shown = sorted(h["record_id"] for h in e["hits"])
     with engine.connect() as conn:
         stored = conn.execute(
             select(WarningEvidence.record_id).where(WarningEvidence.month == "2024-01")
@@ -147,17 +173,18 @@ def test_evidence_never_counted_twice_and_level_never_lowered(
         ],
     )
     feb = _run(engine, lake, example_params, "2024-02")
-    (w,) = _warnings(engine)
+    (c,) = _cases(engine)
     assert feb.warnings_new == 0 and feb.warnings_updated == 1
-    e = w["explanation"]["2024-02"]
+    e = _findings(engine)[(c["household_id"], "2024-02")]
     assert [h["record_id"] for h in e["hits"]] == ["ZY9"]
     assert (e["score"], e["level"]) == (45, "blue")  # 1.5 × 30 × 1.0
-    assert (w["level"], w["score"], w["last_month"], w["first_month"]) == (
+    assert (c["level"], c["last_month"], c["first_month"], c["months"]) == (
         "red",
-        45,
         "2024-02",
         "2024-01",
+        ["2024-01", "2024-02"],
     )
+    assert c["version"] == 2  # opened, then updated once
     with engine.connect() as conn:
         n_zy1 = conn.execute(
             select(func.count()).where(WarningEvidence.record_id == "ZY1")
@@ -174,10 +201,10 @@ def test_crash_mid_run_leaves_database_as_it_was(
     def boom(_e):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "_points", boom)  # fails after warnings are inserted
+    monkeypatch.setattr(store, "_points", boom)  # fails after the findings are inserted
     with pytest.raises(RuntimeError):
         _run(engine, lake, example_params)
-    assert _count(engine, Warning) == 0 and _count(engine, MonitoringRun) == 0
+    assert _count(engine, WarningMonth) == 0 and _count(engine, MonitoringRun) == 0
 
 
 def test_cli_run_explain_runs_simulate(use_db, engine, registry, tmp_path, monkeypatch):
@@ -236,7 +263,8 @@ def test_a_month_without_any_feed_is_refused_and_writes_nothing(
     example_feeds(lake, "2024-01")
     with pytest.raises(service.NoFeedData, match="2024-02"):
         _run(engine, lake, example_params, "2024-02")
-    assert _count(engine, MonitoringRun) == 0 and _count(engine, Warning) == 0
+    assert _count(engine, MonitoringRun) == 0 and _count(engine, WarningMonth) == 0
+    assert _count(engine, Case) == 0
 
 
 def test_sources_missing_this_month_are_reported(engine, registry, lake, example_params):
