@@ -13,7 +13,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,6 @@ __all__ = [
     "INDICATOR_LABELS",
     "LEVELS",
     "LEVEL_LABELS",
-    "PRIORITY_PATHS",
     "ModifierRow",
     "ScoringParams",
     "default_monitoring_parameters",
@@ -48,9 +47,7 @@ INDICATORS = codes.INDICATORS
 INDICATOR_LABELS = codes.INDICATOR_LABELS
 LEVELS = codes.LEVELS
 LEVEL_LABELS = codes.LEVEL_LABELS
-#: Where the registry configures the primary-category priority (first found wins).
-PRIORITY_PATHS = ("registry.primary_priority", "registry.category_priority")
-#: Primary-category priority used when ``registry.category_priority`` is not configured.
+#: Primary-category priority used when the parameters do not configure one.
 DEFAULT_PRIORITY = registry_rules.DEFAULT_PRIORITY
 #: Category names in explanations (the registry's, with a shorter one for ``ill``).
 CATEGORY_LABELS = {**codes.CATEGORIES, "ill": "患病人员"}
@@ -92,7 +89,6 @@ class ScoringParams:
     bonus: int
     thresholds: dict[str, int]  # level -> lowest score (points, integer)
     priority: tuple[str, ...] = DEFAULT_PRIORITY
-    priority_configured: bool = field(default=False)
 
     def level_of(self, score: int) -> str | None:
         """The highest level whose threshold ``score`` reaches, or None below blue."""
@@ -165,20 +161,17 @@ def scoring_params(ps: ParameterSet, month: str) -> ScoringParams:
     ordered = [thresholds[lv] for lv in LEVELS]
     if ordered != sorted(ordered) or len(set(ordered)) != 4 or ordered[0] <= 0:
         raise ParameterError("monitoring.thresholds: need 0 < blue < yellow < orange < red")
-    found = [path for path in PRIORITY_PATHS if path in ps]
-    configured = bool(found)
-    priority = tuple(str(c) for c in ps.get(found[0], on)) if found else DEFAULT_PRIORITY
+    priority = registry_rules.primary_priority(ps, on)
     missing_identity = set(priority) - set(identity)
     if missing_identity:
         raise ParameterError(f"monitoring.identity_factors: missing {sorted(missing_identity)}")
     return ScoringParams(
         month=month,
-        version=ps.version_of("monitoring", *PRIORITY_PATHS),
+        version=ps.version_of("monitoring", registry_rules.PRIORITY_PARAM),
         weights=weights,
         modifiers=tuple(rows),
         identity=identity,
         bonus=milli(ps.get("monitoring.overlap_bonus", on), "overlap_bonus"),
         thresholds=thresholds,
         priority=priority,
-        priority_configured=configured,
     )

@@ -239,10 +239,20 @@ def _labels(ranks: np.ndarray, priority: tuple[str, ...]) -> pa.Array:
     return pa.DictionaryArray.from_arrays(indices, pa.array(priority, pa.string()))
 
 
-def _dense(*ids: np.ndarray) -> bool:
-    """Whether ``ids`` are small enough to index arrays by (database serial keys are)."""
-    n = sum(len(x) for x in ids)
-    return all(not len(x) or (int(x.min()) >= 0 and int(x.max()) <= 4 * n + 1_000_000) for x in ids)
+def _positions(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Array positions for two sets of keys: the keys themselves when they are small enough to
+    index arrays by (database serial keys are), else their ranks among all the keys.
+
+    >>> [x.tolist() for x in _positions(np.array([3, 1]), np.array([1]))]
+    [[3, 1], [1]]
+    >>> [x.tolist() for x in _positions(np.array([7 << 40, 5]), np.array([5]))]
+    [[1, 0], [0]]
+    """
+    n = len(a) + len(b)
+    if all(not len(x) or (int(x.min()) >= 0 and int(x.max()) <= 4 * n + 1_000_000) for x in (a, b)):
+        return a, b
+    keys = np.unique(np.concatenate([a, b]))
+    return np.searchsorted(keys, a), np.searchsorted(keys, b)
 
 
 def _population(
@@ -251,83 +261,43 @@ def _population(
     """Members of households with someone monitored, their category and household identity,
     ordered by person id (so equal registries give byte-equal snapshots). Township, category
     and identity come dictionary-encoded (SNAPSHOT_SCHEMA once cast; the Parquet file holds
-    plain strings)."""
+    plain strings).
+
+    The vectorised twin of :func:`safetynet.registry.rules.primary_category` (each person) and
+    :func:`~safetynet.registry.rules.household_category` (each household); the tests compare
+    them on random registries."""
     pid = person["person_id"].to_numpy()
-    hid = person["household_id"].to_numpy()
-    apid = active["person_id"].to_numpy()
-    hh = household["household_id"].to_numpy()
-    if not (_dense(pid, apid) and _dense(hid, hh)):
-        return _population_sql(active, person, household, priority)
     if len(pid) > 1 and not bool(np.all(pid[1:] > pid[:-1])):  # SQLite scans in id order
         person = person.take(pa.array(np.argsort(pid)))
-        pid, hid = person["person_id"].to_numpy(), person["household_id"].to_numpy()
-    top = int(max(pid.max(initial=0), apid.max(initial=0)))
-    htop = int(max(hid.max(initial=0), hh.max(initial=0)))
-    best = np.full(top + 1, _NONE, np.int8)
-    np.minimum.at(best, apid, _ranks(active["category"], priority))
-    rank = best[pid]  # each person's primary category
-    ident = np.full(htop + 1, _NONE, np.int8)
-    np.minimum.at(ident, hid, rank)  # each household's identity
-    row = np.full(htop + 1, -1, np.int64)
-    row[hh] = np.arange(len(hh))
-    keep = (ident[hid] != _NONE) & (row[hid] >= 0)
+        pid = person["person_id"].to_numpy()
+    hid = person["household_id"].to_numpy()
+    p_at, a_at = _positions(pid, active["person_id"].to_numpy())
+    h_at, hh_at = _positions(hid, household["household_id"].to_numpy())
+    best = np.full(int(max(p_at.max(initial=0), a_at.max(initial=0))) + 1, _NONE, np.int8)
+    np.minimum.at(best, a_at, _ranks(active["category"], priority))
+    rank = best[p_at]  # each person's primary category
+    size = int(max(h_at.max(initial=0), hh_at.max(initial=0))) + 1
+    ident = np.full(size, _NONE, np.int8)
+    np.minimum.at(ident, h_at, rank)  # each household's identity
+    row = np.full(size, -1, np.int64)
+    row[hh_at] = np.arange(len(hh_at))
+    keep = (ident[h_at] != _NONE) & (row[h_at] >= 0)
     everyone = bool(keep.all())  # the usual case: the registry holds monitored households
     mask = pa.array(keep)
-    k_hid = hid if everyone else hid[keep]
+    k_at = h_at if everyone else h_at[keep]
     towns = household["township_code"].combine_chunks().dictionary_encode()
     town_idx = towns.indices.to_numpy(zero_copy_only=False)
     return pa.table(
         [
-            pa.array(k_hid, pa.int64()),
-            pa.DictionaryArray.from_arrays(town_idx[row[k_hid]], towns.dictionary),
+            pa.array(hid if everyone else hid[keep], pa.int64()),
+            pa.DictionaryArray.from_arrays(town_idx[row[k_at]], towns.dictionary),
             person["resident_id"] if everyone else person["resident_id"].filter(mask),
             pa.array(pid if everyone else pid[keep], pa.int64()),
             _labels(rank if everyone else rank[keep], priority),
-            _labels(ident[k_hid], priority),
+            _labels(ident[k_at], priority),
         ],
         names=SNAPSHOT_SCHEMA.names,
     )
-
-
-def _population_sql(
-    active: pa.Table, person: pa.Table, household: pa.Table, priority: tuple[str, ...]
-) -> pa.Table:
-    """:func:`_population` in DuckDB, for registries whose keys are too sparse to index by."""
-    import duckdb
-
-    con = duckdb.connect()
-    try:
-        con.execute(f"SET threads = {os.cpu_count() or 2}")
-        for name, source in (("act", active), ("person", person), ("household", household)):
-            con.register(name, source)
-        con.register("prio", pa.table({"rnk": list(range(len(priority))), "cat": list(priority)}))
-        cur: Any = con.sql(
-            """
-            WITH pr AS (
-              SELECT a.person_id, MIN(prio.rnk) AS rnk
-              FROM act a JOIN prio ON prio.cat = a.category GROUP BY a.person_id
-            ),
-            mem AS (
-              SELECT p.household_id, p.resident_id, p.person_id, pr.rnk
-              FROM person p LEFT JOIN pr USING (person_id)
-            ),
-            ident AS (
-              SELECT household_id, MIN(rnk) AS hr FROM mem
-              GROUP BY household_id HAVING MIN(rnk) IS NOT NULL
-            )
-            SELECT m.household_id, h.township_code, m.resident_id, m.person_id,
-                   pc.cat AS category, ph.cat AS identity
-            FROM mem m JOIN ident i USING (household_id)
-            JOIN household h ON h.household_id = m.household_id
-            LEFT JOIN prio pc ON pc.rnk = m.rnk
-            JOIN prio ph ON ph.rnk = i.hr
-            ORDER BY m.person_id
-            """
-        )
-        table: pa.Table = cur.to_arrow_table()
-        return table.cast(SNAPSHOT_SCHEMA)
-    finally:
-        con.close()
 
 
 def _used_query(month: str) -> tuple[str, pa.Schema]:

@@ -12,7 +12,14 @@ from safetynet.registry import categories as cat
 from safetynet.registry._reader import FIELDS
 from safetynet.registry.rules import EXCLUSIVE
 
-__all__ = ["ERRORS", "case_map", "exclusive_sql", "medical_default_sql", "row_error_sql"]
+__all__ = [
+    "ERRORS",
+    "case_map",
+    "exclusive_sql",
+    "medical_default_sql",
+    "overlap_sql",
+    "row_error_sql",
+]
 
 #: code → (field, reason_zh, reason_en)
 ERRORS: dict[str, tuple[str, str, str]] = {
@@ -178,6 +185,15 @@ def medical_default_sql(category: str, relapsed: str) -> str:
         f"(CASE WHEN {category} IN ('tekun', 'dibao', 'dibao_edge') THEN {category} "
         f"WHEN {category} IN ({relapse}) THEN (CASE WHEN {relapsed} THEN 'relapsed' ELSE 'prone' END) "
         "ELSE 'none' END)"
+    )
+
+
+def overlap_sql(a: str, b: str) -> str:
+    """SQL twin of :func:`safetynet.registry.rules.overlaps` for the intervals
+    ``{a}.valid_from``–``{a}.valid_to`` and ``{b}…`` (``valid_to`` NULL = open)."""
+    return (
+        f"({b}.valid_to IS NULL OR {a}.valid_from <= {b}.valid_to) "
+        f"AND ({a}.valid_to IS NULL OR {b}.valid_from <= {a}.valid_to)"
     )
 
 

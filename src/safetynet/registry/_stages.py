@@ -14,6 +14,7 @@ from safetynet.registry._checks import (
     case_map,
     exclusive_sql,
     medical_default_sql,
+    overlap_sql,
     row_error_sql,
 )
 from safetynet.registry._reader import FIELDS
@@ -84,10 +85,7 @@ def parse(duck: Any, staged: Path) -> None:
 def cross_checks(duck: Any) -> None:
     """Rules across rows of the file and against the database, in order."""
     ex = exclusive_sql()
-    overlap = (
-        "(b.valid_to IS NULL OR a.valid_from <= b.valid_to) "
-        "AND (a.valid_to IS NULL OR b.valid_from <= a.valid_to)"
-    )
+    overlap = overlap_sql("a", "b")
     # Resident IDs with more than one row: the only ones the next two checks need to look at.
     duck.execute(
         "CREATE TABLE multi AS SELECT rid FROM r WHERE err IS NULL GROUP BY rid HAVING count(*) > 1"

@@ -22,20 +22,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from safetynet.parameters import ParameterSet
 from safetynet.registry.categories import CATEGORIES, RELAPSE_SUBTYPES
 
 __all__ = [
     "DEFAULT_PRIORITY",
     "EXCLUSIVE",
+    "PRIORITY_PARAM",
     "Interval",
     "Move",
     "Span",
     "active_on",
     "default_medical_group",
     "exclusive_conflicts",
+    "household_category",
     "household_on",
     "overlaps",
     "primary_category",
+    "primary_priority",
     "validate_priority",
 ]
 
@@ -54,6 +58,9 @@ DEFAULT_PRIORITY: tuple[str, ...] = (
     "ill",
     "unemployed",
 )
+
+#: Where the dated priority lives (``parameters/registry.yaml``).
+PRIORITY_PARAM = "registry.primary_priority"
 
 #: Categories one person may not hold on the same day.
 EXCLUSIVE: frozenset[str] = frozenset({"tekun", "dibao"})
@@ -158,6 +165,20 @@ def household_on(current: int | None, moves: Sequence[Move], day: date) -> int |
     return min(moves, key=lambda m: (m.moved_on, m.seq)).from_household
 
 
+def primary_priority(params: ParameterSet, on: date | str) -> tuple[str, ...]:
+    """The primary-category priority in force on ``on``: :data:`PRIORITY_PARAM` when the set
+    holds it (checked by :func:`validate_priority`), else :data:`DEFAULT_PRIORITY`. The registry's
+    statistics and monitoring's scoring both read it here.
+
+    >>> from safetynet.parameters import ParameterSet
+    >>> primary_priority(ParameterSet({}), "2024-01-01") == DEFAULT_PRIORITY
+    True
+    """
+    if PRIORITY_PARAM not in params:
+        return DEFAULT_PRIORITY
+    return validate_priority(str(c) for c in params.get(PRIORITY_PARAM, on))
+
+
 def validate_priority(priority: Iterable[str]) -> tuple[str, ...]:
     """Check a priority list names every category exactly once; return it as a tuple.
 
@@ -198,6 +219,23 @@ def primary_category(
         if category in held:
             return category
     return None
+
+
+def household_category(
+    members: Iterable[Iterable[str]], priority: Sequence[str] = DEFAULT_PRIORITY
+) -> str | None:
+    """The primary category of a household (its identity in monitoring): the first in
+    ``priority`` of its members' primary categories — the same as the primary category of
+    everything its members hold. None when nobody in it is monitored.
+
+    >>> household_category([["ill"], [], ["disabled", "dibao_edge"]])
+    'dibao_edge'
+    >>> household_category([[], []]) is None
+    True
+    """
+    return primary_category(
+        (c for c in (primary_category(m, priority) for m in members) if c), priority
+    )
 
 
 def default_medical_group(category: str | None, *, relapsed: bool = False) -> str:

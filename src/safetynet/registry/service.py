@@ -65,8 +65,7 @@ class MembershipRejected(ValueError):
 
 def primary_priority(on: date, params: ParameterSet | None = None) -> tuple[str, ...]:
     """The primary-category priority in force on ``on`` (``registry.primary_priority``)."""
-    ps = params or default_parameters()
-    return rules.validate_priority(ps.get("registry.primary_priority", on))
+    return rules.primary_priority(params or default_parameters(), on)
 
 
 def population_default(on: date, params: ParameterSet | None = None) -> int:

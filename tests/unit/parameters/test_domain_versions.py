@@ -61,5 +61,5 @@ def test_results_carry_their_domain_version(tmp_path):
     assert scoring_params(base, "2024-06").version != scoring_params(changed, "2024-06").version
     # the monitoring version covers the primary-category priority it reads from the registry
     assert scoring_params(base, "2024-06").version == base.version_of(
-        "monitoring", "registry.primary_priority", "registry.category_priority"
+        "monitoring", "registry.primary_priority"
     )
