@@ -6,6 +6,8 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma  := ,
 export SAFETYNET_HOME ?= $(CURDIR)/var
+# property tests: no deadline, no too_slow, reproducible examples (tests/conftest.py)
+export HYPOTHESIS_PROFILE ?= ci
 
 .DEFAULT_GOAL := help
 .PHONY: help venv demo test lint unit bench clean

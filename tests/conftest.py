@@ -12,12 +12,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import Engine
 
 from safetynet.config import get_settings
 from safetynet.db import make_engine, scratch_schema, upgrade
 
 PG_ENV = "SAFETYNET_TEST_DATABASE_URL"
+
+#: Hypothesis profile for CI and ``make test`` (``HYPOTHESIS_PROFILE=ci``): a property never
+#: fails for being slow on a loaded machine (no deadline, no too_slow health check), and the
+#: examples are derived from each test's name (derandomize), so a failure is reproducible
+#: run after run. Example counts stay those of each test. Without the variable, Hypothesis'
+#: defaults apply (random examples, 200 ms deadline): developers still see slow properties.
+settings.register_profile(
+    "ci",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+    database=None,
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 

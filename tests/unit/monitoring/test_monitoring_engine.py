@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from safetynet.monitoring.engine import USED_SCHEMA, Backend, make_backend, score_month
 from safetynet.monitoring.explain import explain_household, score_of
-from safetynet.monitoring.params import DEFAULT_PRIORITY, scoring_params
+from safetynet.monitoring.params import DEFAULT_PRIORITY, LEVELS, scoring_params
 from tests.unit.monitoring.conftest import write_feed
 
 
@@ -91,12 +91,60 @@ def _duckdb(root: Path, **kwargs: Any):
     return _score(make_backend("duckdb"), root, **kwargs)
 
 
-def test_duckdb_scores_are_consistent(tmp_path):
+def test_duckdb_scores_match_the_inputs_counted_by_hand(tmp_path):
+    """Counters, evidence and scores of the engine against the fixture's own records: every
+    record of a scored person is evidence unless already used, every other one is counted
+    unmatched or reused, and each household's score is the spec's formula over its evidence."""
+    from safetynet.monitoring.params import default_monitoring_parameters
+
     scores, evidence, counts = _duckdb(tmp_path)
-    assert any(s["level"] for s in scores) and counts["hospital"]["unmatched"] > 0
-    assert counts["hospital"]["reused"] > 0
-    used = {(u["household_id"], u["record_id"]) for u in _province(tmp_path / "u")[2].to_pylist()}
-    assert used and used.isdisjoint({(e["household_id"], e["record_id"]) for e in evidence})
+    people, parts, used = _province(tmp_path / "inputs")
+    home = {r["resident_id"]: r for r in pq.read_table(people).to_pylist()}
+    used_keys = {(u["household_id"], u["source"], u["record_id"]) for u in used.to_pylist()}
+    expected_evidence = set()
+    for source, files in parts.items():
+        recs = pq.read_table(files[0]).to_pylist()
+        matched = [r for r in recs if r["resident_id"] in home]
+        reused = [
+            r for r in matched
+            if (home[r["resident_id"]]["household_id"], source, r["record_id"]) in used_keys
+        ]  # fmt: skip
+        assert counts[source] == {
+            "records": len(recs), "unmatched": len(recs) - len(matched), "reused": len(reused),
+        }, source  # fmt: skip
+        assert reused and len(matched) > len(reused)
+        expected_evidence |= {
+            (home[r["resident_id"]]["household_id"], source, r["record_id"], r["resident_id"])
+            for r in matched if r not in reused
+        }  # fmt: skip
+    params = scoring_params(default_monitoring_parameters(), "2024-03")
+    assert {sc["household_id"] for sc in scores} == {e[0] for e in expected_evidence}
+    warned = {sc["household_id"] for sc in scores if sc["level"] is not None}
+    # evidence comes back for the warned households only (the rest stays in the engine)
+    assert {
+        (e["household_id"], e["indicator"], e["record_id"], e["resident_id"]) for e in evidence
+    } == {e for e in expected_evidence if e[0] in warned}
+    levels = set()
+    for s in scores:
+        mine = [e for e in expected_evidence if e[0] == s["household_id"]]
+        n = len({e[1] for e in mine})
+        assert (s["n_hits"], s["n_indicators"]) == (len(mine), n)
+        reached = [lv for lv in LEVELS if s["score"] >= params.thresholds[lv]]
+        assert s["level"] == (reached[-1] if reached else None)
+        levels.add(s["level"])
+        if s["level"] is None:
+            continue
+        hits = [e for e in evidence if e["household_id"] == s["household_id"]]
+        assert all(e["points_micro"] == e["weight"] * e["modifier"] for e in hits)
+        assert s["base_micro"] == sum(e["points_micro"] for e in hits)
+        identity = {home[e["resident_id"]]["identity"] for e in hits}
+        assert identity == {s["identity"]}
+        assert s["factor"] == params.identity[s["identity"]]
+        assert all(e["weight"] == params.weights[e["indicator"]] for e in hits)
+        assert s["score"] == score_of(
+            [e["points_micro"] for e in hits], n, s["factor"], params.bonus
+        )
+    assert {"blue", "red", None} <= levels
 
 
 @pytest.fixture(scope="module")

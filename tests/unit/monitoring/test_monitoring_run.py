@@ -252,8 +252,21 @@ def test_cli_run_explain_runs_simulate(use_db, engine, registry, tmp_path, monke
     assert bad.exit_code != 0
 
 
-def test_paths_are_not_leaking(lake: Path):
-    assert not lake.exists()
+def test_a_run_writes_its_files_under_the_lake_it_is_given(
+    engine, registry, lake, example_params, _isolated_home
+):
+    """Snapshot and used-evidence files go to the lake passed in (not the configured one),
+    and the run record points at them."""
+    registry(EXAMPLE)
+    example_feeds(lake)
+    _run(engine, lake, example_params)
+    with engine.connect() as conn:
+        record = conn.execute(select(MonitoringRun.snapshot_path, MonitoringRun.inputs)).one()
+    paths = [Path(record.snapshot_path), Path(record.inputs["used_evidence"]["path"])]
+    folder = lake / "snapshots" / "month=2024-01"
+    assert all(p.parent == folder and p.is_file() for p in paths)
+    assert sorted(folder.iterdir()) == sorted(paths)
+    assert not (_isolated_home / "lake").exists()
 
 
 def test_a_month_without_any_feed_is_refused_and_writes_nothing(

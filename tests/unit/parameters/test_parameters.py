@@ -91,11 +91,20 @@ def test_loud_errors_name_file_and_key(tmp_path, text, message):
 
 
 def test_version_is_a_content_hash(tmp_path):
+    """Wording (comments, descriptions, references) leaves the version alone; a value, date
+    or unit changes it."""
     a = load_parameters(write(tmp_path, "med.yaml", GOOD))
-    b = load_parameters(write(tmp_path, "med.yaml", GOOD.replace("# none", "")))
+    reworded = "# reworded copy\n" + GOOD.replace(
+        "Individual contribution", "The individual contribution"
+    ).replace("reference: 2024 contribution notice", "reference: notice of 2024")
+    assert reworded.count("notice of 2024") == 1 and "The individual" in reworded
+    b = load_parameters(write(tmp_path, "med.yaml", reworded))
+    assert b.parameter("med.contribution").reference == "notice of 2024"
     assert a.version == b.version and len(a.version) == 16
-    c = load_parameters(write(tmp_path, "med.yaml", GOOD.replace("400", "401")))
-    assert c.version != a.version
+    for old, new in (("400", "401"), ("2025-01-01", "2025-02-01"), ("currency-CNY", "/1")):
+        assert GOOD.count(old) == 1
+        c = load_parameters(write(tmp_path, "med.yaml", GOOD.replace(old, new)))
+        assert c.version != a.version, new
 
 
 def test_later_files_override_and_merge(tmp_path):

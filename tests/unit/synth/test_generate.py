@@ -11,10 +11,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from python_calamine import CalamineWorkbook
 
+from safetynet.feeds.specs import get_spec
 from safetynet.ids import check_array
 from safetynet.synth._util import stream
 from safetynet.synth.dirty import EVENT, REQUIRED_EXTRA, UNKNOWN
-from safetynet.synth.feeds import COLUMNS
 from safetynet.synth.generate import SynthParams, generate
 from safetynet.synth.population import CAT, build_registry
 from safetynet.synth.tables import (
@@ -122,10 +122,11 @@ def test_feed_headings_and_formats(tiny: tuple[Path, Manifest]) -> None:
     for entry in manifest["feeds"]:
         path = out / entry["file"]
         rows = _read(path)
-        assert list(rows[0]) == COLUMNS[entry["source"]], entry["file"]
+        # the headings the feeds ingestion reads (its spec), in the spec's order
+        assert list(rows[0]) == get_spec(entry["source"]).headings, entry["file"]
         assert len(rows) == entry["rows"]
         seen.add((entry["source"], entry["month"]))
-        ids = [r[COLUMNS[entry["source"]][0]] for r in rows]
+        ids = [r[get_spec(entry["source"]).headings[0]] for r in rows]
         assert len(set(ids)) == len(ids) and None not in ids
     assert ("university", "2024-07") in seen and ("university", "2024-06") not in seen
     assert (out / "feeds/2024-06/disease.csv").read_bytes()[:3] != b"\xef\xbb\xbf"
