@@ -12,9 +12,9 @@ partition that no reader globs. The kernel drops the lock when its holder exits,
 ``kill -9``, so a crash never leaves a stale lock; the file itself is kept (deleting a lock
 file that another process may be opening would let two holders in).
 
-Test hook: with ``SAFETYNET_FEEDS_PAUSE_BEFORE_SWAP=<file>`` set, the writer creates ``<file>``
-after the new partition is complete and then blocks until it is killed (used to prove that a
-killed ingest leaves the previous partition intact).
+:meth:`PartitionWriter.swap` takes an optional ``before`` callback, called with the complete
+temporary partition just before the swap (the tests use it to stop an ingest there and kill
+it, proving that a killed ingest leaves the previous partition intact).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import ctypes.util
 import fcntl
 import os
 import shutil
-import signal
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -42,7 +41,6 @@ from safetynet.hashing import file_sha256
 __all__ = [
     "LOCK_TIMEOUT",
     "PART_FILE",
-    "PAUSE_ENV",
     "PartitionBusy",
     "PartitionWriter",
     "lock_path",
@@ -53,7 +51,6 @@ __all__ = [
 ]
 
 PART_FILE = "part-0.parquet"
-PAUSE_ENV = "SAFETYNET_FEEDS_PAUSE_BEFORE_SWAP"
 #: how long an ingest waits for another ingest of the same (source, month), in seconds
 LOCK_TIMEOUT = 600.0
 _RENAME_EXCHANGE = 2
@@ -242,16 +239,11 @@ class PartitionWriter:
         _fsync_dir(self.tmp)
         return file_sha256(self.file)
 
-    def swap(self) -> None:
-        """Put the new partition in place of the old one in one step."""
-        marker = os.environ.get(PAUSE_ENV)
-        if marker:
-            # published whole (write, then rename): a watcher never reads a half-written path
-            staging = Path(f"{marker}.{os.getpid()}.tmp")
-            staging.write_text(str(self.tmp), encoding="utf-8")
-            staging.replace(marker)
-            while True:  # wait here until the test kills this process
-                signal.pause()
+    def swap(self, *, before: Callable[[Path], None] | None = None) -> None:
+        """Put the new partition in place of the old one in one step (``before`` is called
+        with the complete temporary partition first)."""
+        if before is not None:
+            before(self.tmp)
         if self.partition.exists():
             if _exchange(self.tmp, self.partition):
                 self._exchanged = True

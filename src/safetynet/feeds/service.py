@@ -115,13 +115,15 @@ def ingest_file(
     on_progress: Progress | None = None,
     lock_timeout: float | None = None,
     on_wait: Callable[[], None] | None = None,
+    before_swap: Callable[[Path], None] | None = None,
 ) -> IngestResult:
     """Ingest one department file into the (source, month) partition; see the module doc.
 
     Waits up to ``lock_timeout`` seconds (default :data:`~safetynet.feeds.lake.LOCK_TIMEOUT`)
     while another ingest of the same (source, month) runs (``on_wait`` is called once when the
     wait begins), then raises :class:`PartitionBusy` with nothing changed; ingests of other
-    partitions never wait for each other.
+    partitions never wait for each other. ``before_swap`` is called with the complete new
+    partition's temporary directory just before it is swapped in (inside the transaction).
     """
     spec = get_spec(source)
     check_month(month)
@@ -139,6 +141,7 @@ def ingest_file(
             actor=actor or default_actor(),
             parameters=parameters,
             on_progress=on_progress,
+            before_swap=before_swap,
         )
 
 
@@ -152,6 +155,7 @@ def _ingest_locked(
     actor: str,
     parameters: Any,
     on_progress: Progress | None,
+    before_swap: Callable[[Path], None] | None = None,
 ) -> IngestResult:
     """Steps 1–4 of the module doc, run while holding the partition lock."""
     started = now()
@@ -224,7 +228,7 @@ def _ingest_locked(
                     delete(FeedReject).where(FeedReject.source == source, FeedReject.month == month)
                 )
                 insert_rejects(conn, rejects, ingest_id, source, month)
-                writer.swap()
+                writer.swap(before=before_swap)
                 trans.commit()
             except BaseException:
                 trans.rollback()

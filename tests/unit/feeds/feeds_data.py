@@ -11,8 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from safetynet.feeds.lake import PAUSE_ENV
 from safetynet.ids import check_digit
+
+ROOT = Path(__file__).resolve().parents[3]  # the repository (the ``tests`` package's parent)
 
 HOSPITAL_HEAD = (
     "住院号,身份证号,姓名,入院日期,出院日期,医疗机构,诊断编码,总费用,政策范围内费用,基本医保支付,"
@@ -71,14 +72,15 @@ def expected_rejects() -> dict[int, set[str]]:
 
 @contextmanager
 def paused_ingest(db_url: str, tmp_path: Path, path: Path) -> Iterator[tuple[Any, Path]]:
-    """A real ``safetynet feeds ingest`` of ``path`` (hospital, 2024-01) in a child process,
-    paused just before its partition swap; yields (process, its temporary partition) and kills
-    it with SIGKILL at the end of the block if it is still running."""
+    """A real ingest of ``path`` (hospital, 2024-01) in a child process, paused just before its
+    partition swap by the ingest's ``before_swap`` callback (tests/unit/feeds/paused_child.py);
+    yields (process, its temporary partition) and kills it with SIGKILL at the end of the block
+    if it is still running."""
     marker = tmp_path / "paused"
-    env = {**os.environ, "SAFETYNET_DATABASE_URL": db_url, PAUSE_ENV: str(marker)}
-    exe = str(Path(sys.executable).with_name("safetynet"))
-    cmd = [exe, "feeds", "ingest", "-s", "hospital", "-m", "2024-01", str(path), "--json"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cmd = [sys.executable, "-m", "tests.unit.feeds.paused_child", db_url, str(marker), str(path)]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():  # bounded poll: the writer announces it is paused
