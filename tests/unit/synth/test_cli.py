@@ -4,13 +4,12 @@ import csv
 import json
 from pathlib import Path
 
-from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
 from safetynet.cli.synth import DEMO_PARAMS, demo_step
-from safetynet.regions.models import Region
+from safetynet.regions import service as regions
 
 runner = CliRunner()
 
@@ -44,15 +43,12 @@ def test_demo_step_skips_an_existing_build(tmp_path: Path) -> None:
 
 
 def test_townships_from_db(engine: Engine, use_db: str, tmp_path: Path) -> None:
-    rows = [
-        {"code": "62", "name": "甘肃省", "level": 2, "parent_code": None},
-        {"code": "6201", "name": "兰州市", "level": 4, "parent_code": "62"},
-        {"code": "620102", "name": "城关区", "level": 6, "parent_code": "6201"},
-        {"code": "620102001", "name": "酒泉路街道", "level": 9, "parent_code": "620102"},
-        {"code": "620102002", "name": "张掖路街道", "level": 9, "parent_code": "620102"},
-    ]
-    with engine.begin() as conn:
-        conn.execute(insert(Region), [r | {"source": "import:test"} for r in rows])
+    regions.upsert(
+        engine=engine,
+        rows=[("62", "甘肃省"), ("6201", "兰州市"), ("620102", "城关区"),
+              ("620102001", "酒泉路街道"), ("620102002", "张掖路街道")],
+        source="import:test",
+    )  # fmt: skip
     out = tmp_path / "p"
     result = runner.invoke(
         app,
