@@ -3,7 +3,9 @@
 The pure rules — ``policy``, ``ids``, ``regions/tree.py``, ``codes``, ``parameters`` and
 ``hashing`` — import no database, web or CLI module, directly or through another safetynet
 module they import (imports inside functions count too). No domain package imports
-``safetynet.cli``: the CLI sits at the edge and calls the domains, never the reverse.
+``safetynet.cli``: the CLI sits at the edge and calls the domains, never the reverse. A private
+module (``_name.py``) is imported only from inside its own package: what other packages use is
+re-exported by a public module.
 """
 
 from __future__ import annotations
@@ -150,6 +152,25 @@ def test_no_domain_module_imports_the_cli(module: str) -> None:
         if name == "safetynet.cli" or name.startswith("safetynet.cli.")
     ]
     assert direct == []
+
+
+def _private_owner(name: str) -> str | None:
+    """The package that owns ``name`` if it is a private safetynet module, else None."""
+    parts = name.split(".")
+    for i, part in enumerate(parts):
+        if part.startswith("_") and not part.startswith("__") and _file(".".join(parts[: i + 1])):
+            return ".".join(parts[:i])
+    return None
+
+
+@pytest.mark.parametrize("module", _domain_modules() + _modules_under("safetynet.cli"))
+def test_private_modules_stay_inside_their_package(module: str) -> None:
+    outside = []
+    for name in imports_of(module):
+        owner = _private_owner(name)
+        if owner is not None and not (module == owner or module.startswith(owner + ".")):
+            outside.append(name)
+    assert outside == []
 
 
 def test_the_walk_sees_indirect_and_lazy_imports() -> None:

@@ -15,7 +15,7 @@ import typer
 
 from safetynet.cli._common import JsonOpt, console, dumps, err_console, fail, print_json
 from safetynet.parameters import ParameterError, ParameterSet, default_parameters
-from safetynet.policy._money import CalcError, yuan
+from safetynet.policy import CalcError, yuan
 
 __all__ = ["app"]
 

@@ -26,7 +26,7 @@ StandardsOpt = typer.Option(
 
 def _standards(file: Path | None) -> Any:
     """The standards of ``file``, else those stored in the database."""
-    from safetynet.policy._money import CalcError
+    from safetynet.policy import CalcError
     from safetynet.standards.files import ImportRefused, read_standard_set
 
     if file is not None:

@@ -77,7 +77,7 @@ def template(
     out: Path = typer.Option(..., "--out", help="模板文件 / template file (.csv or .xlsx)."),
 ) -> None:
     """Write the empty registry template with the Chinese column headings."""
-    from safetynet.registry._reader import ImportRefused, write_template
+    from safetynet.registry.importer import ImportRefused, write_template
 
     try:
         write_template(out)

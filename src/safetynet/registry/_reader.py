@@ -31,6 +31,7 @@ __all__ = [
     "detect_encoding",
     "open_registry_file",
     "write_template",
+    "xlsx_text_rows",
 ]
 
 #: English field name → Chinese heading, in template order.
@@ -245,6 +246,12 @@ def _xlsx_sheet(path: Path) -> Any:
         raise ImportRefused(
             f"无法读取 Excel 文件 / cannot read the Excel file {visible(path.name)}: {_first_line(exc)}"
         ) from None
+
+
+def xlsx_text_rows(path: Path, columns: int = len(FIELDS)) -> list[list[str | None]]:
+    """Every row of the first sheet of a small XLSX as text cells (see :func:`_cell`), the
+    limits on input files checked first (``columns`` expected)."""
+    return [[_cell(v) for v in row] for row in _xlsx_rows(path, columns)]
 
 
 def detect_encoding(path: Path) -> str:

@@ -25,12 +25,21 @@ from safetynet.hashing import file_sha256
 from safetynet.inputfiles import clean_text, visible, visible_array
 from safetynet.registry._checks import ERRORS
 from safetynet.registry._dbio import Bulk
-from safetynet.registry._reader import FIELDS, ImportRefused, RegistryFile, open_registry_file
+from safetynet.registry._reader import (
+    FIELDS,
+    ImportRefused,
+    RegistryFile,
+    detect_encoding,
+    open_registry_file,
+    write_template,
+    xlsx_text_rows,
+)
 from safetynet.registry._stages import cross_checks, parse, resolve
 from safetynet.registry.schemas import ImportSummary
 from safetynet.scratch import scratch_dir
 
-__all__ = ["ImportRefused", "import_file"]
+#: The file-reading entry points other packages use (defined in the private reader).
+__all__ = ["ImportRefused", "detect_encoding", "import_file", "write_template", "xlsx_text_rows"]
 
 Progress = Callable[[str], None]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from safetynet.policy.standards import REASONS, StandardRow, StandardSet, parse_row
-from safetynet.registry._reader import ImportRefused, detect_encoding
+from safetynet.registry.importer import ImportRefused, detect_encoding, xlsx_text_rows
 
 __all__ = [
     "HEADINGS",
@@ -65,9 +65,7 @@ def _raw_rows(path: Path) -> list[list[Any]]:
         raise ImportRefused(f"找不到文件 / no such file: {path}")
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        from safetynet.registry._reader import _cell, _xlsx_rows
-
-        return [[_cell(v) for v in row] for row in _xlsx_rows(path)]
+        return xlsx_text_rows(path)
     if suffix not in (".csv", ".txt"):
         raise ImportRefused(
             f"不支持的文件格式 {suffix or '(无扩展名)'}，请使用 CSV 或 XLSX / use CSV or XLSX"

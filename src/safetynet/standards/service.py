@@ -16,7 +16,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from safetynet.hashing import file_sha256
-from safetynet.policy._money import CalcError
+from safetynet.policy import CalcError
 from safetynet.policy.standards import StandardRow, StandardSet
 from safetynet.regions.models import Region
 from safetynet.standards.files import ImportRefused, Rejected, builtin_path, parse_file
