@@ -27,6 +27,7 @@ from safetynet.registry._checks import ERRORS
 from safetynet.registry._dbio import Bulk
 from safetynet.registry._reader import (
     FIELDS,
+    HEADINGS,
     ImportRefused,
     RegistryFile,
     detect_encoding,
@@ -39,7 +40,14 @@ from safetynet.registry.schemas import ImportSummary
 from safetynet.scratch import scratch_dir
 
 #: The file-reading entry points other packages use (defined in the private reader).
-__all__ = ["ImportRefused", "detect_encoding", "import_file", "write_template", "xlsx_text_rows"]
+__all__ = [
+    "HEADINGS",
+    "ImportRefused",
+    "detect_encoding",
+    "import_file",
+    "write_template",
+    "xlsx_text_rows",
+]
 
 Progress = Callable[[str], None]
 

@@ -7,17 +7,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from safetynet import codes
+from safetynet.registry.importer import HEADINGS as REGISTRY_HEADINGS
 from safetynet.synth._util import choice, labels
 from safetynet.synth.population import CAT, RECIPES, REL, Registry
 from safetynet.synth.tables import CATEGORY_ZH, PRIORITY
 
 __all__ = ["HEADINGS", "registry_table"]
 
-HEADINGS = [
-    "身份证号", "姓名", "户主身份证号", "与户主关系", "乡镇代码", "村社区代码", "城乡", "地址", "类别",
-    "认定日期", "退出日期", "认定来源", "低保类别", "孤儿", "残疾类别", "残疾等级", "返贫致贫",
-    "医疗救助类别", "迁入日期",
-]  # fmt: skip
+#: The registry template's headings, in its order (the import's own list).
+HEADINGS = list(REGISTRY_HEADINGS.values())
 
 _SOURCES = list(codes.IDENTIFICATION_SOURCES.values())
 #: P(source) by category number (0 unused): self-declared, home visit, data match, department list.
