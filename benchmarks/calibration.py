@@ -1,10 +1,11 @@
 """The monitoring calibration check of docs/monitoring.md: a synthetic year, scored month by month.
 
 ``python -m benchmarks.calibration [--scale 0.1] [--seed 7] [--home DIR]`` builds the synthetic
-province, imports it, ingests its 12 months of feeds and runs the 12 months of monitoring with
-the ``safetynet`` command line (into ``--home``, default a new temporary folder), then prints the
-table of the docs: warnings by level, households warned and new warnings per month, and the
-university admission records ingested. Not a benchmark: nothing is timed.
+province, imports it (registry, then its dated moves), ingests its 12 months of feeds and runs
+the 12 months of monitoring with the ``safetynet`` command line (into ``--home``, default a new
+temporary folder), then prints the table of the docs: warnings by level, households warned and
+new warnings per month, and the university admission records ingested. Not a benchmark:
+nothing is timed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def build(home: Path, *, scale: float, seed: int) -> None:
     if not registry.exists():
         registry = synth / "registry.parquet"
     _cli(home, "registry", "import", str(registry), "--json")
+    for moves in (synth / "registry-moves.parquet", synth / "registry-moves.csv"):
+        if moves.exists():  # dated household moves, imported after the registry (as the demo)
+            _cli(home, "registry", "import", str(moves), "--json")
     for month in MONTHS:
         _cli(home, "feeds", "ingest-dir", str(synth / "feeds" / month), "--json")
     for month in MONTHS:

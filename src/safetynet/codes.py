@@ -11,6 +11,8 @@ calculators and the synthetic province all read them from here. Pure module: no 
 ('特困人员', 'red', '易返贫致贫人口')
 >>> set(RELAPSE_SUBTYPES) <= set(CATEGORIES)
 True
+>>> len(SEED_CATEGORIES), OTHER_HARDSHIP in SEED_CATEGORIES, list(CATEGORIES)[-1]
+(10, False, 'other_hardship')
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ __all__ = [
     "LEVELS",
     "LEVEL_LABELS",
     "MEDICAL_GROUPS",
+    "OTHER_HARDSHIP",
     "RELAPSE_REASONS",
     "RELAPSE_SUBTYPES",
+    "SEED_CATEGORIES",
     "UNIVERSITY_LEVELS",
 ]
 
@@ -59,7 +63,8 @@ FEED_SOURCE_LABELS: Final[dict[str, str]] = {
 INDICATORS: Final[tuple[str, ...]] = FEED_SOURCES
 INDICATOR_LABELS: Final[dict[str, str]] = FEED_SOURCE_LABELS
 
-#: The monitored categories (DOMAIN.md §1), code → Chinese name.
+#: The monitored categories (DOMAIN.md §1), code → Chinese name: the seed's ten, then
+#: 其他困难人员 (the seed's "以及其他困难人员"), lowest in priority.
 CATEGORIES: Final[dict[str, str]] = {
     "dibao": "低保对象",
     "tekun": "特困人员",
@@ -71,7 +76,13 @@ CATEGORIES: Final[dict[str, str]] = {
     "unemployed": "登记失业人员",
     "disabled": "已登记办证残疾人",
     "ill": "患病住院/慢性病/重大疾病",
+    "other_hardship": "其他困难人员",
 }
+#: 其他困难人员: a category of its own, counted in statistics on its own line outside the total
+#: of the seed's ten categories.
+OTHER_HARDSHIP: Final[str] = "other_hardship"
+#: The ten categories of the seed's table (4,287,800 people), whose total statistics report.
+SEED_CATEGORIES: Final[tuple[str, ...]] = tuple(c for c in CATEGORIES if c != OTHER_HARDSHIP)
 #: The three poverty-relapse (防止返贫监测) subtypes, in the order the relapse feed lists them.
 RELAPSE_SUBTYPES: Final[tuple[str, ...]] = ("edge_prone", "unstable_lifted", "sudden_hardship")
 #: Risk reasons of the poverty-relapse feed (风险类型).

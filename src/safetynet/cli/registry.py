@@ -191,6 +191,8 @@ def print_stats(on: date | None = None, population: int | None = None) -> None:
         table.add_row(c.category_zh, c.category, f"{c.people:,}")
     table.add_row("[bold]合计 total[/]", "", f"[bold]{s.total:,}[/]")
     table.add_row("占人口 share", "", f"{s.share:.2%} of {s.population:,}")
+    o = s.other_hardship
+    table.add_row(f"{o.category_zh}（不计入合计）/ outside the total", o.category, f"{o.people:,}")
     console.print(table)
     if s.by_prefecture:
         pref = Table(title="按市州 / by prefecture")

@@ -60,9 +60,15 @@ def _summary(manifest: dict[str, Any], seconds: float) -> None:
     table = Table(title="模拟省份 / synthetic province")
     table.add_column("类别 / category")
     table.add_column("人数 / people", justify="right")
+    other = "other_hardship"  # outside the seed's ten-category total, on its own line
     for code, count in reg["by_category"].items():
-        table.add_row(f"{CATEGORY_ZH[code]} ({code})", f"{count:,}")
+        if code != other:
+            table.add_row(f"{CATEGORY_ZH[code]} ({code})", f"{count:,}")
     table.add_row("合计 / total", f"{reg['monitored']:,}")
+    table.add_row(
+        f"{CATEGORY_ZH[other]} ({other})（不计入合计 / outside the total）",
+        f"{reg['by_category'].get(other, 0):,}",
+    )
     console.print(table)
     rows = sum(f["rows"] for f in manifest["feeds"])
     dirty = sum(f["dirty_rows"] for f in manifest["feeds"])

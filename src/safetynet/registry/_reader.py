@@ -20,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from safetynet import codes
 from safetynet.inputfiles import InputRefused, check_size, check_xlsx, visible
 
 __all__ = [
@@ -388,5 +389,9 @@ def write_template(out: Path) -> Path:
     info.append(["列 / column", "字段 / field", "必填 / required"])
     for field, heading in HEADINGS.items():
         info.append([heading, field, "是" if field in REQUIRED else ""])
+    info.append([])
+    info.append([f"{HEADINGS['category']}取值 / category values", "代码 / code"])
+    for code, name in codes.CATEGORIES.items():
+        info.append([name, code])
     wb.save(out)
     return out

@@ -79,7 +79,14 @@ GRADES: dict[str, int] = {
 
 #: Extra spellings accepted on import, per list.
 ALIASES: dict[str, dict[str, str]] = {
-    "category": {"患病人员": "ill", "患病住院": "ill", "慢性病": "ill", "重大疾病": "ill"},
+    "category": {
+        "患病人员": "ill",
+        "患病住院": "ill",
+        "慢性病": "ill",
+        "重大疾病": "ill",
+        "其他困难": "other_hardship",
+        "其他困难人口": "other_hardship",
+    },
     "relation": {"户主": "本人", "self": "本人", "head": "本人"},
     "medical_group": {
         "低保": "dibao",

@@ -57,6 +57,7 @@ DEFAULT_PRIORITY: tuple[str, ...] = (
     "disabled",
     "ill",
     "unemployed",
+    "other_hardship",
 )
 
 #: Where the dated priority lives (``parameters/registry.yaml``).
@@ -185,7 +186,7 @@ def validate_priority(priority: Iterable[str]) -> tuple[str, ...]:
     >>> validate_priority(["tekun"])
     Traceback (most recent call last):
     ...
-    ValueError: primary-category priority must list each of the 10 categories once; missing ['dibao', 'dibao_edge', 'disabled', 'edge_prone', 'ill', 'rigid_expense', 'sudden_hardship', 'unemployed', 'unstable_lifted']
+    ValueError: primary-category priority must list each of the 11 categories once; missing ['dibao', 'dibao_edge', 'disabled', 'edge_prone', 'ill', 'other_hardship', 'rigid_expense', 'sudden_hardship', 'unemployed', 'unstable_lifted']
     """
     items = tuple(priority)
     missing = sorted(set(CATEGORIES) - set(items))
@@ -199,7 +200,7 @@ def validate_priority(priority: Iterable[str]) -> tuple[str, ...]:
         if len(items) != len(set(items)):
             detail.append("duplicates")
         raise ValueError(
-            "primary-category priority must list each of the 10 categories once; "
+            f"primary-category priority must list each of the {len(CATEGORIES)} categories once; "
             + ", ".join(detail)
         )
     return items
@@ -242,10 +243,11 @@ def default_medical_group(category: str | None, *, relapsed: bool = False) -> st
     """The medical-assistance group a membership gets when the file leaves it empty.
 
     tekun → tekun, dibao → dibao, dibao_edge → dibao_edge, the three poverty-relapse
-    subtypes → prone (relapsed when flagged 返贫致贫), anything else → none.
+    subtypes → prone (relapsed when flagged 返贫致贫), anything else (disabled, ill, unemployed,
+    other_hardship) → none.
 
-    >>> [default_medical_group(c) for c in ("tekun", "dibao", "dibao_edge", "edge_prone", "ill")]
-    ['tekun', 'dibao', 'dibao_edge', 'prone', 'none']
+    >>> [default_medical_group(c) for c in ("tekun", "dibao_edge", "edge_prone", "other_hardship")]
+    ['tekun', 'dibao_edge', 'prone', 'none']
     >>> default_medical_group("dibao", relapsed=True)
     'dibao'
     """

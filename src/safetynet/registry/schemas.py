@@ -101,7 +101,11 @@ class PrefectureCount(BaseModel):
 
 
 class Stats(BaseModel):
-    """The seed-style summary: people by primary category, total, share, by prefecture."""
+    """The seed-style summary: people by primary category, total, share, by prefecture.
+
+    ``by_category``, ``total``, ``share`` and ``by_prefecture`` cover the seed's ten categories;
+    ``other_hardship`` (其他困难人员) is its own line outside that total.
+    """
 
     date: date
     by_category: list[CategoryCount]
@@ -109,3 +113,4 @@ class Stats(BaseModel):
     population: int
     share: float
     by_prefecture: list[PrefectureCount]
+    other_hardship: CategoryCount

@@ -15,6 +15,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from safetynet import codes
 from safetynet.ids import mask as mask_id
 from safetynet.parameters import ParameterSet, default_parameters
 from safetynet.regions.service import names as region_names
@@ -109,7 +110,7 @@ def _primary_subquery(on: date, priority: Sequence[str]) -> Any:
 def primary_counts(
     *, conn: Connection, on: date, priority: Sequence[str] = rules.DEFAULT_PRIORITY
 ) -> dict[str, int]:
-    """People counted once each, under their primary category on ``on`` (all 10 keys)."""
+    """People counted once each, under their primary category on ``on`` (every category)."""
     sub = _primary_subquery(on, priority)
     rows = conn.execute(select(sub.c.rank, func.count()).group_by(sub.c.rank)).all()
     out = dict.fromkeys(priority, 0)
@@ -128,21 +129,27 @@ def stats(
     with engine.connect() as conn:
         counts = primary_counts(conn=conn, on=on, priority=priority)
         sub = _primary_subquery(on, priority)
+        seed_ranks = [i for i, c in enumerate(priority) if c in codes.SEED_CATEGORIES]
         pref = func.substr(Household.township_code, 1, 4)
         rows = conn.execute(
             select(pref.label("code"), func.count())
             .select_from(sub)
             .join(Person, Person.id == sub.c.person_id)
             .join(Household, Household.id == Person.household_id)
+            .where(sub.c.rank.in_(seed_ranks))
             .group_by(pref)
             .order_by(pref)
         ).all()
     names = region_names(engine=engine, codes=[r[0] for r in rows])
-    total = sum(counts.values())
+    seed = [c for c in priority if c in codes.SEED_CATEGORIES]
+    total = sum(counts[c] for c in seed)
+    other = codes.OTHER_HARDSHIP
     return Stats(
         date=on,
         by_category=[CategoryCount(category=c, category_zh=CATEGORIES[c], people=counts[c])
-                     for c in priority],
+                     for c in seed],
+        other_hardship=CategoryCount(category=other, category_zh=CATEGORIES[other],
+                                     people=counts.get(other, 0)),
         total=total,
         population=pop,
         share=total / pop if pop else 0.0,

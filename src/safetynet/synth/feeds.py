@@ -73,27 +73,29 @@ def _age_weights(source: str) -> np.ndarray:
 
 #: Multipliers by primary category (index = category number, 0 = not monitored).
 _CAT_FACTORS = {
-    #                 none tekun dibao edge rigid sudd unst prone disab ill unemp
-    "hospital":     (1.0, 3.0, 1.8, 1.6, 3.0, 2.0, 1.5, 1.5, 2.5, 6.0, 1.0),
-    "disease":      (1.0, 3.0, 2.0, 1.8, 3.0, 1.5, 1.5, 1.5, 2.0, 5.0, 1.0),
-    "disability":   (1.0, 2.0, 2.0, 1.5, 1.5, 1.5, 1.5, 1.5, 0.3, 2.0, 1.0),
-    "unemployment": (1.0, 0.0, 2.0, 2.0, 1.5, 2.0, 2.0, 2.0, 0.5, 0.8, 0.0),
-    "death":        (1.0, 1.8, 1.1, 1.0, 1.1, 1.0, 1.0, 1.0, 1.2, 2.0, 1.0),
-    "university":   (1.0, 1.0, 0.9, 0.9, 1.0, 0.9, 0.9, 0.9, 0.8, 1.0, 1.0),
-    "relapse":      (1.0, 0.0, 0.0, 3.0, 3.0, 60.0, 60.0, 60.0, 3.0, 3.0, 3.0),
+    #                 none tekun dibao edge rigid sudd unst prone disab ill unemp other
+    "hospital":     (1.0, 3.0, 1.8, 1.6, 3.0, 2.0, 1.5, 1.5, 2.5, 6.0, 1.0, 2.0),
+    "disease":      (1.0, 3.0, 2.0, 1.8, 3.0, 1.5, 1.5, 1.5, 2.0, 5.0, 1.0, 1.5),
+    "disability":   (1.0, 2.0, 2.0, 1.5, 1.5, 1.5, 1.5, 1.5, 0.3, 2.0, 1.0, 1.5),
+    "unemployment": (1.0, 0.0, 2.0, 2.0, 1.5, 2.0, 2.0, 2.0, 0.5, 0.8, 0.0, 1.5),
+    "death":        (1.0, 1.8, 1.1, 1.0, 1.1, 1.0, 1.0, 1.0, 1.2, 2.0, 1.0, 1.1),
+    "university":   (1.0, 1.0, 0.9, 0.9, 1.0, 0.9, 0.9, 0.9, 0.8, 1.0, 1.0, 1.0),
+    "relapse":      (1.0, 0.0, 0.0, 3.0, 3.0, 60.0, 60.0, 60.0, 3.0, 3.0, 3.0, 3.0),
 }  # fmt: skip
+_N_CAT = len(CAT) + 1  # category numbers 0 (not monitored) … len(CAT)
+assert all(len(f) == _N_CAT for f in _CAT_FACTORS.values()), "one factor per category"
 
 
 def weight_key(age: np.ndarray, cat: np.ndarray, rural: np.ndarray) -> np.ndarray:
     """One small integer per person combining rural flag, category and age (see weights)."""
-    key = (rural.astype(np.int32) * 11 + cat) * 101 + np.clip(age, 0, 100)
+    key = (rural.astype(np.int32) * _N_CAT + cat) * 101 + np.clip(age, 0, 100)
     return np.asarray(key, dtype=np.int32)
 
 
 def weights(source: str, key: np.ndarray) -> np.ndarray:
     """Relative chance of each person appearing in ``source`` (``key`` from weight_key)."""
     table = _age_weights(source)[None, None, :] * np.array(_CAT_FACTORS[source])[None, :, None]
-    table = np.broadcast_to(table, (2, 11, 101)).copy()
+    table = np.broadcast_to(table, (2, _N_CAT, 101)).copy()
     if source == "relapse":
         table[0] = 0.0  # urban people are not poverty-relapse objects
         table[:, :, :18] = 0.0

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from safetynet.codes import OTHER_HARDSHIP, SEED_CATEGORIES
 from safetynet.hashing import file_sha256
 from safetynet.synth._util import stream
 from safetynet.synth.feeds import World, weight_key
@@ -213,12 +214,14 @@ def generate(
         reg_job.result()
 
     by_cat = {c: int((reg.cat == CAT[c]).sum()) for c in PRIORITY}
-    monitored = sum(by_cat.values())
+    # the seed's ten categories; other_hardship is counted on its own, outside that total
+    monitored = sum(n for c, n in by_cat.items() if c in SEED_CATEGORIES)
+    seed_cat = np.isin(reg.cat, [CAT[c] for c in SEED_CATEGORIES])
     pref_all = pref_of_county[county[:n_reg]]
     by_pref = {
         p: {
             "name": geo.prefecture_names[p],
-            "monitored": int(((pref_all == i) & (reg.cat > 0)).sum()),
+            "monitored": int(((pref_all == i) & seed_cat).sum()),
             "registry_persons": int((pref_all == i).sum()),
         }
         for i, p in enumerate(geo.prefecture_codes)
@@ -234,7 +237,8 @@ def generate(
             "households": n_hh,
             "monitored": monitored,
             "monitored_share_percent": round(monitored / province * 100, 3) if province else 0.0,
-            "second_category_rows": int(len(reg.m_person) - monitored),
+            "other_hardship": by_cat.get(OTHER_HARDSHIP, 0),
+            "second_category_rows": int(len(reg.m_person) - int((reg.cat > 0).sum())),
             "by_category": by_cat,
             "by_prefecture": by_pref,
         },

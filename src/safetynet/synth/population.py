@@ -65,6 +65,9 @@ RECIPES: dict[str, Recipe] = {
                   0.35, False, anchor=(0.6, 0.3, 0.1), second=(("unemployed", 0.01),), since=(2022, 2023)),
     "unemployed": Recipe((0.2, 0.3, 0.25, 0.2, 0.05), ((1.0, 22, 58),), 0.6, False,
                          anchor=(0.6, 0.4, 0.0), since=(2023, 2023)),
+    # 其他困难人员: one member in hardship that no other category covers (accident, disaster …)
+    "other_hardship": Recipe((0.25, 0.3, 0.2, 0.15, 0.07, 0.03), ((0.4, 55, 85), (0.6, 25, 55)),
+                             0.3, False, anchor=(0.7, 0.3, 0.0), since=(2022, 2023)),
 }  # fmt: skip
 
 

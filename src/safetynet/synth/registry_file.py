@@ -25,6 +25,7 @@ _SOURCE_P = {
     "sudden_hardship": (0.3, 0.4, 0.1, 0.2), "unstable_lifted": (0.1, 0.3, 0.1, 0.5),
     "edge_prone": (0.1, 0.3, 0.1, 0.5), "disabled": (0.05, 0.05, 0.3, 0.6),
     "ill": (0.1, 0.1, 0.6, 0.2), "unemployed": (0.1, 0.0, 0.3, 0.6),
+    "other_hardship": (0.5, 0.5, 0.0, 0.0),
 }  # fmt: skip
 _DIBAO_URBAN = ["城市全额", "城市差额"]
 _DIBAO_RURAL = ["农村一类", "农村二类", "农村三类", "农村四类"]
@@ -62,7 +63,7 @@ def registry_table(
     row_pick = rng.random(n)
     whole = np.isin(
         reg.hh_category[hh],
-        [CAT[c] for c in PRIORITY if c not in ("tekun", "disabled", "ill", "unemployed")],
+        [CAT[c] for c in PRIORITY if RECIPES[c].whole_household],
     )
     same_household = whole & (cat == reg.hh_category[hh])
     u_from = np.where(same_household, hh_pick[hh], row_pick)

@@ -1,12 +1,15 @@
 """Fixed tables behind the synthetic province: category counts, name pools, codes, schools.
 
 Counts are the seed figures of the Gansu press conference (DOMAIN.md §1); the 501,000
-poverty-relapse people are split 40/40/20 across edge_prone, unstable_lifted and sudden_hardship
-(our own assumption, documented in docs/synthetic.md).
+poverty-relapse people are split 40/40/20 across edge_prone, unstable_lifted and sudden_hardship,
+and 其他困难人员 (other_hardship, not in the seed's table) are added as 0.5 % of the seed's total
+on top of it (both our own assumptions, documented in docs/synthetic.md).
 
->>> sum(CATEGORY_COUNTS.values())
+>>> sum(CATEGORY_COUNTS[c] for c in codes.SEED_CATEGORIES)
 4287800
->>> round(sum(CATEGORY_COUNTS.values()) / PROVINCE_POPULATION * 100, 2)
+>>> CATEGORY_COUNTS["other_hardship"]
+21400
+>>> round(sum(CATEGORY_COUNTS[c] for c in codes.SEED_CATEGORIES) / PROVINCE_POPULATION * 100, 2)
 17.39
 """
 
@@ -51,6 +54,8 @@ CATEGORY_COUNTS = {
     "disabled": 857_800,
     "ill": 433_500,
     "unemployed": 16_600,
+    # not in the seed's table: ≈ 0.5 % of its 4,287,800, outside its total
+    "other_hardship": 21_400,
 }
 
 CATEGORY_ZH = codes.CATEGORIES

@@ -147,6 +147,34 @@ def test_duckdb_scores_match_the_inputs_counted_by_hand(tmp_path):
     assert {"blue", "red", None} <= levels
 
 
+def test_other_hardship_is_lowest_in_priority_with_identity_factor_one(tmp_path):
+    """其他困难人员 scores with the factor 1.0 of monitoring.yaml (ill: 1.2) and is the last
+    category a household identity is taken from."""
+    from safetynet.monitoring.params import default_monitoring_parameters
+
+    params = scoring_params(default_monitoring_parameters(), "2024-03")
+    assert params.priority[-1] == "other_hardship" and params.identity["other_hardship"] == 1000
+    rows = [
+        {"household_id": h, "township_code": "620102900", "resident_id": f"R{h}",
+         "person_id": h, "category": c, "identity": c}
+        for h, c in ((1, "other_hardship"), (2, "ill"))
+    ]  # fmt: skip
+    people = tmp_path / "people.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), people)
+    hospital = [{"record_id": f"ZY{h}", "resident_id": f"R{h}", "oop": "12000.00"} for h in (1, 2)]
+    parts = {"hospital": [write_feed(tmp_path, "hospital", "2024-03", hospital)]}
+    used = pa.Table.from_pylist([], schema=USED_SCHEMA)
+    backend = make_backend("duckdb")
+    try:
+        res = score_month(backend, people=people, partitions=parts, used=used, params=params)
+    finally:
+        backend.close()
+    got = {
+        r["household_id"]: (r["identity"], r["factor"], r["score"]) for r in res.scores.to_pylist()
+    }
+    assert got == {1: ("other_hardship", 1000, 45), 2: ("ill", 1200, 54)}
+
+
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Backend]:
     """One local Spark session for every parity case of this module (JVM start-up is the cost)."""

@@ -7,11 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
+from safetynet.codes import CATEGORIES, SEED_CATEGORIES
 from safetynet.registry.importer import ImportRefused, import_file
+from safetynet.registry.rules import DEFAULT_PRIORITY
 from safetynet.registry.service import primary_counts
 from tests.unit.registry.registry_helpers import bad_check, rid, write_csv
 
@@ -20,6 +23,7 @@ H2 = rid("19550505", 41)
 H3, X3 = rid("19700707", 51), rid("19800808", 62)
 T = "620102901"
 TABLES = ("household", "person", "household_move", "membership")
+SEED_CATEGORIES_BY_PRIORITY = tuple(c for c in DEFAULT_PRIORITY if c in SEED_CATEGORIES)
 
 
 def acceptance_rows() -> list[dict[str, str]]:
@@ -196,6 +200,50 @@ def test_cli_import_rejects_stats_show(regdb, use_db, tmp_path):
     assert bad.exit_code != 0
 
 
+def test_other_hardship_is_a_category_of_its_own_outside_the_seed_total(regdb, use_db, tmp_path):
+    """其他困难人员: accepted by name, code or alias; lowest priority; medical group none unless
+    set; in stats on its own line, not in the ten-category total, share or prefectures."""
+    o1, o2, o3 = rid("19700101", 13), rid("19750202", 24), rid("19800303", 35)
+    base = {"township_code": T, "valid_from": "2023-01-01"}
+    rows = [
+        # alone: primary other_hardship, default medical group none
+        {**base, "resident_id": o1, "name": "甲", "head_resident_id": o1, "category": "其他困难人员"},
+        # also ill: ill ranks higher, so she is counted under ill
+        {**base, "resident_id": o2, "name": "乙", "head_resident_id": o1, "relation": "配偶",
+         "category": "other_hardship", "medical_group": "ill_impoverished"},
+        {**base, "resident_id": o2, "name": "乙", "head_resident_id": o1, "relation": "配偶",
+         "category": "ill"},
+        {**base, "resident_id": o3, "name": "丙", "head_resident_id": o3, "category": "其他困难"},
+    ]  # fmt: skip
+    s = import_file(engine=regdb, path=write_csv(tmp_path / "o.csv", rows))
+    assert (s.accepted, s.rejected) == (4, 0)
+    with regdb.connect() as conn:
+        groups = conn.execute(text(
+            "SELECT p.resident_id, m.medical_group FROM membership m JOIN person p "
+            "ON p.id = m.person_id WHERE m.category = 'other_hardship' ORDER BY p.resident_id"
+        )).all()  # fmt: skip
+        counts = primary_counts(conn=conn, on=date(2024, 6, 1))
+    assert sorted(map(tuple, groups)) == sorted(
+        [(o1, "none"), (o2, "ill_impoverished"), (o3, "none")]
+    )
+    assert counts["other_hardship"] == 2 and counts["ill"] == 1
+    runner = CliRunner()
+    res = runner.invoke(app, ["stats", "--date", "2024-06-01", "--json", "--population", "100"])
+    stats = json.loads(res.stdout)
+    assert [c["category"] for c in stats["by_category"]] == list(SEED_CATEGORIES_BY_PRIORITY)
+    assert stats["total"] == 1 and stats["share"] == pytest.approx(0.01)
+    assert stats["by_prefecture"] == [{"code": "6201", "name": "兰州市", "people": 1}]
+    assert stats["other_hardship"] == {
+        "category": "other_hardship",
+        "category_zh": "其他困难人员",
+        "people": 2,
+    }
+    res = runner.invoke(app, ["stats", "--date", "2024-06-01"])
+    assert res.exit_code == 0
+    line = next(x for x in res.stdout.splitlines() if "other_hardship" in x)
+    assert "其他困难人员" in line and "不计入合计" in line and line.rstrip(" │").endswith("2")
+
+
 def test_template(tmp_path: Path):
     from safetynet.registry._reader import open_registry_file
 
@@ -204,6 +252,10 @@ def test_template(tmp_path: Path):
         res = runner.invoke(app, ["registry", "template", "--out", str(tmp_path / name)])
         assert res.exit_code == 0
         assert len(open_registry_file(tmp_path / name).columns) == 19
+    info = load_workbook(tmp_path / "t.xlsx")["说明"]
+    listed = {r[1]: r[0] for r in info.iter_rows(values_only=True) if r and r[0]}
+    assert all(listed.get(code) == name for code, name in CATEGORIES.items())
+    assert listed["other_hardship"] == "其他困难人员"
 
 
 def test_bulk_load_rebuilds_indexes_and_keys(regdb, tmp_path, monkeypatch):

@@ -21,7 +21,9 @@ def test_synth_command_json(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["registry"]["monitored"] == 4288
+    assert data["registry"]["monitored"] == 4288  # the seed's ten categories × 0.001
+    assert data["registry"]["other_hardship"] == data["registry"]["by_category"]["other_hardship"]
+    assert data["registry"]["other_hardship"] == 21  # 0.5 % of the seed's total, outside it
     assert (out / "registry.csv").exists() and (
         out / "feeds" / "2024-01" / "hospital.parquet"
     ).exists()

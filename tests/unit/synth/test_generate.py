@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from python_calamine import CalamineWorkbook
 
+from safetynet.codes import SEED_CATEGORIES
 from safetynet.feeds.specs import get_spec
 from safetynet.ids import check_array
 from safetynet.synth._util import stream
@@ -67,8 +68,11 @@ def test_primary_categories_at_scale_001_within_3_percent() -> None:
     for name in PRIORITY:
         want = CATEGORY_COUNTS[name] * 0.01
         assert abs((reg.cat == CAT[name]).sum() - want) <= 0.03 * want, name
-    share = (reg.cat > 0).sum() / (24_660_000 * 0.01) * 100
+    seed = np.isin(reg.cat, [CAT[c] for c in SEED_CATEGORIES])
+    share = seed.sum() / (24_660_000 * 0.01) * 100
     assert abs(share - 17.39) < 0.1
+    # 其他困难人员: about 0.5 % of the seed's total on top of it
+    assert (reg.cat == CAT["other_hardship"]).sum() == round(21_400 * 0.01)
     # Second categories rank below the primary one; tekun and dibao never meet.
     assert (reg.m_cat[np.r_[False, reg.m_person[1:] == reg.m_person[:-1]]] > 0).all()
     firsts = reg.m_person[np.r_[True, reg.m_person[1:] != reg.m_person[:-1]]]
