@@ -5,12 +5,13 @@ EXTRAS ?= dev
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma  := ,
+FUZZ_EXAMPLES ?= 100
 export SAFETYNET_HOME ?= $(CURDIR)/var
 # property tests: no deadline, no too_slow, reproducible examples (tests/conftest.py)
 export HYPOTHESIS_PROFILE ?= ci
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test lint unit bench clean
+.PHONY: help venv demo test lint unit bench fuzz clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' | expand -t 12
@@ -35,6 +36,9 @@ unit: $(STAMP) ## the test suite without lint
 	$(BIN)/python -m pytest -n 2 -q
 
 test: lint unit ## lint, doctests and the whole test suite
+
+fuzz: $(STAMP) ## fuzz every file reader longer, as child processes (FUZZ_EXAMPLES=100 per reader and database)
+	SAFETYNET_FUZZ_CHILD=1 SAFETYNET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 2 -q -m fuzz
 
 bench: $(STAMP) ## run the benchmarks and write docs/PERFORMANCE.md
 	$(BIN)/python -m benchmarks

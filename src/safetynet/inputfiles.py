@@ -197,7 +197,7 @@ def check_xlsx(path: Path, *, columns: int, settings: Settings | None = None) ->
     max_rows = s.max_sheet_rows
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except Exception as exc:  # zipfile raises several types for a damaged directory
         raise InputRefused(
             f"不是有效的XLSX文件 / not a valid XLSX file: {visible(str(exc))}"
         ) from None
@@ -212,8 +212,13 @@ def check_xlsx(path: Path, *, columns: int, settings: Settings | None = None) ->
                 f"from {size:,}: more than {s.max_xlsx_ratio} × its size or "
                 f"{s.max_xlsx_unpacked_bytes:,} bytes (a zip bomb?)"
             )
-        member = _first_sheet(zf)
+        extent: SheetExtent | None = None
         try:
+            member = _first_sheet(zf)
+            if member not in {i.filename for i in infos}:
+                raise InputRefused(
+                    f"XLSX中找不到第一个工作表 / the XLSX lacks its first sheet ({visible(member)})"
+                )
             for info in infos:
                 if info.filename == member:
                     extent = _scan_sheet(zf, info, max_cols, max_rows)
@@ -221,14 +226,14 @@ def check_xlsx(path: Path, *, columns: int, settings: Settings | None = None) ->
                     with zf.open(info) as fh:
                         while fh.read(_CHUNK):
                             pass
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-            if isinstance(exc, InputRefused):
-                raise
+        except InputRefused:
+            raise
+        except Exception as exc:  # zipfile, zlib, bz2, lzma, encryption: all mean damaged
             raise InputRefused(
-                f"XLSX文件已损坏 / the XLSX file is damaged: {visible(str(exc))}"
+                f"XLSX文件已损坏或无法解压 / the XLSX file is damaged or cannot be unpacked: "
+                f"{visible(str(exc) or type(exc).__name__)}"
             ) from None
-        except NotImplementedError as exc:  # e.g. an unsupported compression method
-            raise InputRefused(f"XLSX文件无法读取 / cannot read the XLSX: {exc}") from None
+    assert extent is not None
     return extent
 
 

@@ -249,10 +249,14 @@ def spec(source: str = SourceOpt, as_json: bool = JsonOpt) -> None:
         print_json(s.as_json())
         return
     console.print(f"{s.title_zh} / {s.title_en} — {s.department_zh} / {s.department_en}")
-    table = Table("列名 heading", "字段 field", "类型 type", "必填 req.", "可填值 allowed")
+    table = Table(
+        "列名 heading", "字段 field", "类型 type", "必填 req.", "最长 max", "可填值 allowed"
+    )
     for f in s.fields:
         allowed = "、".join(f"{k}={v}" for k, v in f.codes.items() if k != v and k != v.upper())
-        table.add_row(f.heading, f.name, f.kind, "是" if f.required else "", allowed)
+        table.add_row(
+            f.heading, f.name, f.kind, "是" if f.required else "", str(f.max_length), allowed
+        )
     console.print(table)
     console.print(f"记录编号 record ID: {s.record_id} · 事件日期 event date: {s.event_date}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -162,12 +163,21 @@ def open_csv(spec: FeedSpec, path: Path, hasher: Any = None) -> FeedReader:
     generated = [f"c{i}" for i in range(width)]
     by_field = {mapping[h]: generated[i] for i, h in enumerate(header) if h in mapping}
     extra = [norm_heading(h) for h in header if h not in mapping]
+    if encoding is None and _cut_utf8_tail(path):
+        # A UTF-8 file cut inside its last character: decode it on the way (the broken tail
+        # becomes U+FFFD and that line is quarantined, as for GB18030).
+        encoding = "utf-8"
     source = _Source(path, encoding, hasher)
     invalid: list[tuple[int, str, int]] = []
 
     def on_invalid(row: Any) -> str:
         invalid.append((row.number, row.text, row.actual_columns))
         return "skip"
+
+    # pyarrow decodes a malformed line as UTF-8 before calling the handler; when it cannot,
+    # the error would be printed as "Exception ignored …" with a traceback: see _unraisable.
+    on_invalid.csv_source = source  # type: ignore[attr-defined]
+    _install_unraisable_hook()
 
     try:
         reader = pv.open_csv(
@@ -240,6 +250,59 @@ def open_csv(spec: FeedSpec, path: Path, hasher: Any = None) -> FeedReader:
         lambda: source.pos,
         hashed=hasher is not None,
     )
+
+
+def _cut_utf8_tail(path: Path) -> bool:
+    """Whether the file ends inside a UTF-8 multi-byte character (a file cut short).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_bytes("a,张".encode()[:-1]); _cut_utf8_tail(p)
+    True
+    >>> _ = p.write_bytes("a,张".encode()); _cut_utf8_tail(p)
+    False
+    """
+    with path.open("rb") as fh:
+        fh.seek(max(path.stat().st_size - 4, 0))
+        tail = fh.read()
+    for back in range(1, min(len(tail), 4) + 1):
+        byte = tail[-back]
+        if byte & 0xC0 == 0x80:  # a continuation byte: look further back for the lead byte
+            continue
+        need = (
+            2
+            if byte & 0xE0 == 0xC0
+            else 3
+            if byte & 0xF0 == 0xE0
+            else 4
+            if byte & 0xF8 == 0xF0
+            else 1
+        )
+        return need > back
+    return False
+
+
+_HOOK_INSTALLED = False
+
+
+def _install_unraisable_hook() -> None:
+    """Route pyarrow's failure to decode a malformed line (raised inside its callback, so
+    Python would print it as an ignored exception with a traceback) to the reader: the line
+    is not UTF-8, which refuses the file with a message instead."""
+    global _HOOK_INSTALLED
+    if _HOOK_INSTALLED:
+        return
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        source = getattr(unraisable.object, "csv_source", None)
+        if isinstance(source, _Source) and isinstance(unraisable.exc_value, UnicodeDecodeError):
+            source.error = source.error or "a malformed line"
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    _HOOK_INSTALLED = True
 
 
 def _refusal(exc: BaseException, source: _Source) -> FeedRefused:

@@ -289,3 +289,24 @@ def _engine():
     from safetynet.db import make_engine
 
     return make_engine()
+
+
+# -- found by fuzzing: a malformed line that is not UTF-8 printed pyarrow's traceback ---------
+
+
+def test_utf8_file_cut_inside_a_short_last_line_is_quarantined(use_db, tmp_path):
+    path = tmp_path / "death.csv"
+    body = f"死亡证明编号,身份证号,姓名,死亡日期\nS1,{GOOD},张三,2024-01-02\nS2,".encode()
+    path.write_bytes(body + "张".encode()[:2])
+    proc = run_cli(["feeds", "ingest", "-s", "death", "-m", "2024-01", str(path), "--json"])
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    result = json.loads(proc.stdout)
+    assert (result["rows_read"], result["rows_accepted"], result["rows_quarantined"]) == (2, 1, 1)
+
+
+def test_malformed_line_with_bytes_that_are_not_utf8_deep_in_the_file(use_db, tmp_path):
+    path = tmp_path / "death.csv"
+    good = f"S1,{GOOD},张三,2024-01-02\n".encode() * 40_000  # past the 1 MiB sample
+    path.write_bytes("死亡证明编号,身份证号,姓名,死亡日期\n".encode() + good + b"S2,\xe4\xb8\n")
+    proc = run_cli(["feeds", "ingest", "-s", "death", "-m", "2024-01", str(path)])
+    assert_clean_refusal(proc, "nothing changed", "undecodable")
