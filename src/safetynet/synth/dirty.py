@@ -22,6 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from safetynet import codes
+from safetynet.feeds.specs import get_spec
 from safetynet.ids import CHECK_CHARS, WEIGHTS
 from safetynet.synth.idgen import matrix_to_strings
 
@@ -41,10 +43,8 @@ RECOVERABLE = frozenset({"id15", "lower_x"})
 _WEIGHT = {"id15": 0.2, "lower_x": 0.15, "bad_check": 0.2, "missing_field": 0.2,
            "bad_date": 0.1, "negative_amount": 0.1, "unknown_code": 0.1}  # fmt: skip
 
-EVENT = {
-    "hospital": "入院日期", "disease": "登记日期", "university": "录取日期", "disability": "发证日期",
-    "unemployment": "失业登记日期", "relapse": "变更日期", "death": "死亡日期",
-}  # fmt: skip
+#: Heading of each feed's event date, from its spec.
+EVENT = {s: get_spec(s).field(get_spec(s).event_date).heading for s in codes.FEED_SOURCES}
 REQUIRED_EXTRA = {"hospital": ["医疗机构", "诊断编码"], "disease": ["诊断编码"]}
 AMOUNT = {"hospital": "个人自付", "university": "学费"}
 UNKNOWN = {
