@@ -186,7 +186,10 @@ def open_csv(spec: FeedSpec, path: Path, hasher: Any = None) -> FeedReader:
                 use_threads=False, block_size=CSV_BLOCK, skip_rows=1, column_names=generated
             ),
             parse_options=pv.ParseOptions(
-                delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=on_invalid
+                delimiter=delimiter,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+                newlines_in_values=True,
             ),
             convert_options=pv.ConvertOptions(
                 column_types=dict.fromkeys(generated, pa.string()),

@@ -61,6 +61,7 @@ FIELDS = tuple(HEADINGS)
 REQUIRED = ("resident_id", "name", "head_resident_id", "township_code")
 BATCH_ROWS = 262_144
 XLSX_ROWS = 50_000
+CSV_BLOCK = 1 << 24
 _BY_HEADING = {zh: en for en, zh in HEADINGS.items()} | {en: en for en in HEADINGS}
 
 
@@ -137,9 +138,12 @@ class RegistryFile:
         return pacsv.open_csv(
             self.path,
             read_options=pacsv.ReadOptions(
-                encoding=self.encoding or "utf8", block_size=1 << 24, use_threads=not locate
+                encoding=self.encoding or "utf8", block_size=CSV_BLOCK, use_threads=not locate
             ),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=stop if locate else None),
+            parse_options=pacsv.ParseOptions(
+                invalid_row_handler=stop if locate else None,
+                newlines_in_values=True,  # Alt+Enter line breaks inside quoted values
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in self.columns.values()},
                 include_columns=list(self.columns.values()),

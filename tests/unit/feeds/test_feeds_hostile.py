@@ -310,3 +310,17 @@ def test_malformed_line_with_bytes_that_are_not_utf8_deep_in_the_file(use_db, tm
     path.write_bytes("死亡证明编号,身份证号,姓名,死亡日期\n".encode() + good + b"S2,\xe4\xb8\n")
     proc = run_cli(["feeds", "ingest", "-s", "death", "-m", "2024-01", str(path)])
     assert_clean_refusal(proc, "nothing changed", "undecodable")
+
+
+def test_line_breaks_inside_quotes_across_read_blocks(engine, tmp_path, monkeypatch):
+    from safetynet.feeds import _csv
+
+    monkeypatch.setattr(_csv, "CSV_BLOCK", 4096)  # many block boundaries in a small file
+    lines = ["死亡证明编号,身份证号,姓名,死亡日期"]
+    lines += [f'S{i},{GOOD},"张\n三",2024-01-02' for i in range(2000)]
+    path = tmp_path / "death.csv"
+    path.write_bytes("\n".join(lines).encode("utf-8"))
+    r = ingest_file(engine=engine, source="death", month="2024-01", path=path)
+    assert (r.rows_read, r.rows_accepted, r.rows_quarantined) == (2000, 2000, 0)
+    assert {row["name"] for row in _lake()} == {"张 三"}
+    assert [row["row_number"] for row in _lake()][-1] == 2000

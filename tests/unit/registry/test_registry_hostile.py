@@ -146,3 +146,20 @@ def test_corrupt_parquet_page_is_refused(use_db, regdb, tmp_path):
     assert _state(regdb) == before
     proc = run_cli(["registry", "import", str(path)])
     assert_clean_refusal(proc, "nothing changed", "Parquet")
+
+
+def test_line_breaks_inside_quotes_across_read_blocks(regdb, tmp_path, monkeypatch):
+    from safetynet.registry import _reader
+
+    monkeypatch.setattr(_reader, "CSV_BLOCK", 4096)  # many block boundaries in a small file
+    rows = [
+        {"township_code": T, "relation": "本人", "resident_id": rid("19600101", n),
+         "head_resident_id": rid("19600101", n), "name": "张三", "address": "一号楼\r\n2单元"}
+        for n in range(1, 400)
+    ]  # fmt: skip
+    s = import_file(engine=regdb, path=write_csv(tmp_path / "registry.csv", rows))
+    assert (s.rows_read, s.accepted, s.rejected) == (399, 399, 0)
+    with regdb.connect() as conn:
+        assert set(conn.execute(text("SELECT address FROM household")).scalars()) == {
+            "一号楼 2单元"
+        }
