@@ -14,11 +14,14 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 __all__ = [
     "Base",
+    "SchemaNotCurrent",
     "bulk_insert",
     "current_revision",
+    "head_revision",
     "make_engine",
+    "require_current_schema",
     "scratch_schema",
-    "session_scope",
+    "unit_of_work",
     "upgrade",
 ]
 
@@ -66,8 +69,12 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """One transaction owned by the caller: commits once on success, rolls back on any error.
+
+    The edge (a CLI command today, a web request tomorrow) opens it and hands the session to
+    service functions (``session=``), which flush but never commit.
+    """
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     session = factory()
     try:
@@ -102,7 +109,7 @@ def scratch_schema(base_url: str, prefix: str = "t") -> Iterator[str]:
         admin.dispose()
 
 
-def _alembic_config(engine: Engine) -> Any:
+def _alembic_config(engine: Engine | None) -> Any:
     from alembic.config import Config
 
     here = Path(__file__).parent / "migrations"
@@ -110,6 +117,51 @@ def _alembic_config(engine: Engine) -> Any:
     cfg.set_main_option("script_location", str(here))
     cfg.attributes["engine"] = engine
     return cfg
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database schema is missing, behind or ahead of this program (bilingual message)."""
+
+
+def head_revision() -> str:
+    """The newest schema revision this program knows."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+    assert head is not None
+    return head
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse to work on a database whose schema is not at :func:`head_revision`.
+
+    Migration is explicit (``safetynet db upgrade``): nothing else migrates, so a command run
+    against an old database stops here with nothing changed.
+    """
+    from alembic.script import ScriptDirectory
+
+    current = current_revision(engine)
+    script = ScriptDirectory.from_config(_alembic_config(None))
+    head = script.get_current_head()
+    if current == head:
+        return
+    url = engine.url.render_as_string(hide_password=True)
+    if current is None:
+        raise SchemaNotCurrent(
+            f"数据库尚未初始化，请先运行 safetynet db upgrade / the database {url} has no "
+            "schema yet: run safetynet db upgrade"
+        )
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current in known:
+        raise SchemaNotCurrent(
+            f"数据库结构版本 {current} 落后于本程序的 {head}，请先运行 safetynet db upgrade / "
+            f"the database {url} is at schema {current}, this program needs {head}: "
+            "run safetynet db upgrade"
+        )
+    raise SchemaNotCurrent(
+        f"数据库结构版本 {current} 比本程序新（本程序为 {head}），请更新 safetynet / the database "
+        f"{url} is at schema {current}, newer than this program's {head}: update safetynet"
+    )
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 
-__all__ = ["JsonOpt", "console", "dumps", "err_console", "fail", "open_engine", "print_json"]
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+__all__ = [
+    "JsonOpt",
+    "console",
+    "dumps",
+    "err_console",
+    "fail",
+    "open_engine",
+    "print_json",
+    "unit_of_work",
+]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -48,11 +63,29 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def open_engine(*, migrate: bool = False) -> Any:
-    """The configured database engine; with ``migrate`` the schema is brought up to date."""
-    from safetynet.db import make_engine, upgrade
+def open_engine(*, check_schema: bool = True) -> Engine:
+    """The configured database engine, refusing (exit 1) when its schema is not current.
+
+    The one schema check of every command that opens the database; only ``safetynet db``
+    passes ``check_schema=False``. No command migrates except ``db upgrade`` and ``demo``.
+    """
+    from safetynet.db import SchemaNotCurrent, make_engine, require_current_schema
 
     engine = make_engine()
-    if migrate:
-        upgrade(engine)
+    if check_schema:
+        try:
+            require_current_schema(engine)
+        except SchemaNotCurrent as exc:
+            engine.dispose()
+            fail(str(exc))
     return engine
+
+
+@contextmanager
+def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
+    """The command's one transaction on the configured database (schema checked): commits
+    once when the block ends, rolls back on any error."""
+    from safetynet.db import unit_of_work as uow
+
+    with uow(engine if engine is not None else open_engine()) as session:
+        yield session

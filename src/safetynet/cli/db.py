@@ -15,7 +15,7 @@ def upgrade(revision: str = typer.Argument("head"), as_json: bool = JsonOpt) -> 
     from safetynet.db import current_revision
     from safetynet.db import upgrade as do_upgrade
 
-    engine = open_engine()
+    engine = open_engine(check_schema=False)
     before = current_revision(engine)
     do_upgrade(engine, revision)
     after = current_revision(engine)
@@ -31,7 +31,7 @@ def current(as_json: bool = JsonOpt) -> None:
     """Show the schema revision of the configured database."""
     from safetynet.db import current_revision
 
-    rev = current_revision(open_engine())
+    rev = current_revision(open_engine(check_schema=False))
     if as_json:
         print_json({"revision": rev})
     else:

@@ -14,11 +14,15 @@ def run_demo() -> None:
     """Synthesise, import, ingest and monitor the demo province (each step idempotent)."""
     from safetynet.cli import feeds, monitor, regions, registry, standards, synth
     from safetynet.config import get_settings
+    from safetynet.db import make_engine, upgrade
     from safetynet.parameters import default_parameters
 
     settings = get_settings()
     province = int(default_parameters().get("registry.population.province", "2024-01-01"))
     console.rule("safetynet demo — 模拟省份 / synthetic province")
+    engine = make_engine()
+    upgrade(engine)  # the demo, like `db upgrade`, brings the schema up to date
+    engine.dispose()
     regions.demo_step()
     standards.demo_step()
     synth_dir = synth.demo_step(settings.home / "synth")

@@ -102,7 +102,7 @@ def ingest(
     from safetynet.feeds.specs import FeedRefused
 
     _spec(source)
-    engine = open_engine(migrate=True)
+    engine = open_engine()
     try:
         result = _ingest_one(engine, source, month, file, actor, as_json)
     except PartitionBusy as exc:
@@ -152,7 +152,7 @@ def _ingest_dir(
     files, problems = find_month_files(directory)
     if not files and not problems:
         fail(f"目录中没有数据文件 / no feed files in {directory}")
-    engine = open_engine(migrate=True)
+    engine = open_engine()
     results = []
     for source, path in files.items():
         try:
@@ -178,7 +178,7 @@ def list_(
     """The ingest log, newest first (file hash, counts, repeat flag, who and when)."""
     from safetynet.feeds.service import list_ingests
 
-    rows = list_ingests(engine=open_engine(migrate=True), source=source, month=month)
+    rows = list_ingests(engine=open_engine(), source=source, month=month)
     if as_json:
         print_json(rows)
         return
@@ -205,7 +205,7 @@ def rejects(
     from safetynet.feeds.service import current_rejects
 
     spec = _spec(source)
-    rows = current_rejects(engine=open_engine(migrate=True), source=source, month=month)
+    rows = current_rejects(engine=open_engine(), source=source, month=month)
     if xlsx is not None:
         n = write_rejects_xlsx(rows, spec, xlsx)
         if not as_json:

@@ -84,7 +84,7 @@ def run(
         fail(f"引擎只能是 duckdb 或 spark / engine must be duckdb or spark: {engine_name}")
     from safetynet.monitoring.service import NoFeedData
 
-    engine = open_engine(migrate=True)
+    engine = open_engine()
     try:
         s = _run(engine, month, engine_name, quiet=json)
     except NoFeedData as exc:
@@ -167,7 +167,7 @@ def simulate(
     _month(month)
     try:
         out = sim(
-            open_engine(migrate=True),
+            open_engine(),
             month=month,
             current=_params(),
             proposed=_params(params),
@@ -198,7 +198,7 @@ def runs(limit: int = typer.Option(20, "--limit"), json: bool = JsonOpt) -> None
 
     from safetynet.monitoring.models import MonitoringRun
 
-    with Session(open_engine(migrate=True)) as session:
+    with Session(open_engine()) as session:
         rows = session.scalars(
             select(MonitoringRun).order_by(MonitoringRun.id.desc()).limit(limit)
         ).all()
@@ -252,7 +252,7 @@ def runs(limit: int = typer.Option(20, "--limit"), json: bool = JsonOpt) -> None
 
 def demo_step() -> None:
     """Run the 12 demo months 2024-01..2024-12 (for ``safetynet demo``)."""
-    engine = open_engine(migrate=True)
+    engine = open_engine()
     for m in range(1, 13):
         s = _run(engine, f"2024-{m:02d}", "duckdb", quiet=True)
         console.print(

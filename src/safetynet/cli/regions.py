@@ -20,19 +20,6 @@ app = typer.Typer(
 _MAX_SHOWN = 30  # rejected rows printed as a table; --json gives all
 
 
-def _reading_engine() -> Any:
-    """The configured database, refusing politely when its schema was never created."""
-    from safetynet.db import current_revision
-
-    engine = open_engine()
-    if current_revision(engine) is None:
-        fail(
-            "数据库尚未初始化，请先运行 safetynet regions import --builtin / "
-            "the database is not set up yet"
-        )
-    return engine
-
-
 def _print_report(title: str, report: Any) -> None:
     table = Table(title=title, title_justify="left")
     table.add_column("文件\nfile", no_wrap=True)
@@ -75,7 +62,7 @@ def import_(
 
     if not files and not builtin:
         fail("请给出区划表文件，或使用 --builtin / give division files (CSV) or --builtin")
-    engine = open_engine(migrate=True)
+    engine = open_engine()
     out: dict[str, Any] = {}
     if builtin:
         out["builtin"] = load_builtin(engine=engine)
@@ -117,7 +104,7 @@ def show(
     """Print a division, its chain up to the province, and its children."""
     from safetynet.regions.service import RegionCodeError, UnknownRegion, chain, children
 
-    engine = _reading_engine()
+    engine = open_engine()
     try:
         up = chain(engine=engine, code=code)
     except RegionCodeError:
@@ -154,7 +141,7 @@ def stats(as_json: bool = JsonOpt) -> None:
     """Count the stored divisions by level."""
     from safetynet.regions.service import counts_by_level
 
-    counts = counts_by_level(engine=_reading_engine())
+    counts = counts_by_level(engine=open_engine())
     rows = [
         {"level": int(level), "level_name": level.zh, "count": n} for level, n in counts.items()
     ]
@@ -174,7 +161,7 @@ def demo_step() -> None:
     """``make demo``: load the shipped Gansu divisions into the configured database."""
     from safetynet.regions.service import counts_by_level, load_builtin
 
-    engine = open_engine(migrate=True)
+    engine = open_engine()
     report = load_builtin(engine=engine)
     counts = {int(k): v for k, v in counts_by_level(engine=engine).items()}
     console.print(

@@ -31,7 +31,7 @@ def import_(
 
     from safetynet.registry.importer import ImportRefused, import_file
 
-    engine = open_engine(migrate=True)
+    engine = open_engine()
     try:
         if json_:
             summary = import_file(engine=engine, path=file, actor=actor or None, force=force)
@@ -95,7 +95,7 @@ def rejects(
     """List (or export to XLSX) the quarantined rows of one import."""
     from safetynet.registry import service
 
-    engine = open_engine(migrate=True)
+    engine = open_engine()
     if xlsx is not None:
         n = service.export_rejects(engine=engine, import_id=import_id, out=xlsx)
         if json_:
@@ -125,7 +125,7 @@ def imports(
     """The import log, newest first (rows read = accepted + rejected)."""
     from safetynet.registry import service
 
-    entries = service.list_imports(engine=open_engine(migrate=True), limit=limit)
+    entries = service.list_imports(engine=open_engine(), limit=limit)
     if json_:
         print_json([e.model_dump() for e in entries])
         return
@@ -147,7 +147,7 @@ def show(
     """Show a person (by resident ID) or a household (by its number)."""
     from safetynet.registry import service
 
-    engine = open_engine(migrate=True)
+    engine = open_engine()
     found: service.HouseholdOut | service.PersonOut | None
     if key.isdigit() and len(key) < 15:
         found = service.get_household(engine=engine, household_id=int(key), unmasked=unmasked)
@@ -180,9 +180,7 @@ def print_stats(on: date | None = None, population: int | None = None) -> None:
     """Print the seed-style summary table (used by ``stats`` and the demo)."""
     from safetynet.registry import service
 
-    s = service.stats(
-        engine=open_engine(migrate=True), on=on or date.today(), population=population
-    )
+    s = service.stats(engine=open_engine(), on=on or date.today(), population=population)
     table = Table(title=f"低收入人口监测 / monitored people on {s.date}")
     table.add_column("类别 category")
     table.add_column("代码 code")
@@ -209,7 +207,7 @@ def demo_step(synth_dir: Path, population: int | None = None) -> None:
     DIR/registry-moves.* (if present), then print the stats."""
     from safetynet.registry.importer import import_file
 
-    engine = open_engine(migrate=True)
+    engine = open_engine()
     divisions = synth_dir / "divisions.csv"
     if divisions.exists():
         from safetynet.regions import service as regions

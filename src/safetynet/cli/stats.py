@@ -29,9 +29,7 @@ def register(app: typer.Typer) -> None:
         except ValueError:
             fail(f"日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD: {on}")
         if json_:
-            s = service.stats(
-                engine=open_engine(migrate=True), on=day, population=population or None
-            )
+            s = service.stats(engine=open_engine(), on=day, population=population or None)
             print_json(s.model_dump())
             return
         print_stats(day, population or None)

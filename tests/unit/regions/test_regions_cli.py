@@ -94,7 +94,7 @@ def test_show_on_empty_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("SAFETYNET_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     get_settings.cache_clear()
     code, _, err = _run("show", "62")
-    assert code != 0 and "regions import --builtin" in err
+    assert code == 1 and "safetynet db upgrade" in err
 
 
 def test_demo_step(use_db: str, capsys: pytest.CaptureFixture[str]) -> None:
