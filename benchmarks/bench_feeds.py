@@ -194,6 +194,7 @@ def run(quick: bool) -> list[Result]:
         _generate_in_child(n_rss, big)
         env = {**os.environ, "SAFETYNET_HOME": str(d / "home-rss")}
         exe = str(Path(sys.executable).with_name("safetynet"))
+        subprocess.run([exe, "db", "upgrade"], env=env, check=True, capture_output=True)
         args = [exe, "feeds", "ingest", "--source", "hospital", "--month", "2024-01", str(big), "--json"]  # fmt: skip
         wall, rss, _proc = run_child(args, env=env)
         results.append(Result(f"peak RSS, {n_rss:,}-row CSV ingest (child)", rss / 1024, "GiB",

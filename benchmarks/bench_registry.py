@@ -30,10 +30,12 @@ def _prepare(url: str, divisions: Path | None) -> None:
     engine = make_engine(url)
     upgrade(engine)
     if divisions is not None:
+        from safetynet.db import unit_of_work
         from safetynet.regions import service as regions
 
-        regions.load_builtin(engine=engine)
-        regions.import_divisions(engine=engine, paths=[divisions])
+        with unit_of_work(engine) as session:
+            regions.load_builtin(session=session)
+            regions.import_divisions(session=session, paths=[divisions])
     else:
         with engine.begin() as conn:
             conn.execute(

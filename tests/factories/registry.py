@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from safetynet.db import unit_of_work
 from safetynet.ids import check_digit
 from safetynet.regions import service as regions_service
 from safetynet.registry.importer import import_file
@@ -62,7 +63,8 @@ def resident_id(n: int, *, county: str = "620102", birth: str = "19700101") -> s
 
 def add_regions(engine: Engine) -> None:
     """The test divisions through the regions service (levels and parents derived)."""
-    regions_service.upsert(engine=engine, rows=REGIONS, source="test")
+    with unit_of_work(engine) as session:
+        regions_service.upsert(session=session, rows=REGIONS, source="test")
 
 
 def import_rows(engine: Engine, rows: Sequence[Mapping[str, Any]]) -> ImportSummary:

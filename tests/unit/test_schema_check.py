@@ -39,6 +39,8 @@ DB_COMMANDS = [
     ["monitor", "run", "--month", "2024-01"],
     ["monitor", "explain", "1", "--month", "2024-01"],
     ["calc", "premiums", "--year", "2024"],
+    ["standards", "list"],
+    ["eligibility", "check"],
 ]
 
 

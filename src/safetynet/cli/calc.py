@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +14,7 @@ import typer
 
 from safetynet.cli._common import JsonOpt, console, dumps, err_console, fail, print_json
 from safetynet.parameters import ParameterError, ParameterSet, default_parameters
-from safetynet.policy import CalcError, yuan
+from safetynet.policy import CalcError
 
 __all__ = ["app"]
 
@@ -116,13 +115,9 @@ def grants(
     ps = _params(params)
     try:
         students = read_students(file)
-        found: dict[str, frozenset[str]] = {}
+        matches = 0
         if registry:
-            found = _registry_statuses([s.resident_id for s in students], date(year, 9, 1))
-            students = [
-                replace(s, statuses=s.statuses | found.get(s.resident_id, frozenset()))
-                for s in students
-            ]
+            students, matches = _registry_statuses(students, date(year, 9, 1))
         tier_list = [t.strip() for t in tiers.split(",") if t.strip()] if tiers else None
         result = allocate(
             students, school_type=school_type, funded=funded, year=year, tiers=tier_list, params=ps
@@ -140,7 +135,7 @@ def grants(
         "budget": result.budget,
         "total": result.total,
         "downgraded": downgraded,
-        "registry_matches": len(found),
+        "registry_matches": matches,
         "parameter_version": result.parameter_version,
         "notices": list(result.notices),
     }
@@ -153,15 +148,20 @@ def grants(
     )
 
 
-def _registry_statuses(resident_ids: list[str], on: date) -> dict[str, frozenset[str]]:
-    """The registry hook of ``calc grants --registry``."""
-    from safetynet.cli._common import open_engine
+def _registry_statuses(students: list[Any], on: date) -> tuple[list[Any], int]:
+    """The registry hook of ``calc grants --registry``: the students with their registry
+    statuses added, and how many the registry knows."""
+    from safetynet.cli._common import unit_of_work
+    from safetynet.policy.education import with_statuses
     from safetynet.registry.queries import RegistryNotReady, registry_statuses
 
+    ids = [s.resident_id for s in students]
     try:
-        return registry_statuses(engine=open_engine(), resident_ids=resident_ids, on=on)
+        with unit_of_work() as session:
+            found = registry_statuses(session=session, resident_ids=ids, on=on)
     except RegistryNotReady as exc:
         raise CalcError(str(exc)) from None
+    return with_statuses(students, found), len(found)
 
 
 @app.command("premiums")
@@ -174,76 +174,37 @@ def premiums(
     as_json: bool = JsonOpt,
 ) -> None:
     """Premium subsidies for everyone monitored, by prefecture and group (with --params: what-if)."""
-    from safetynet.cli._common import open_engine
-    from safetynet.policy.medical_vector import premium_totals
-    from safetynet.regions.service import names as region_names
-    from safetynet.registry.queries import RegistryNotReady, UnknownMedicalGroup, premium_population
+    from safetynet.cli._common import unit_of_work
+    from safetynet.registry.queries import RegistryNotReady, UnknownMedicalGroup
+    from safetynet.reports.premiums import premium_report
 
     try:
         day = date.fromisoformat(on) if on else min(date(year, 12, 31), date.today())
     except ValueError:
         fail(f"--on 应为日期 YYYY-MM-DD / not a date: {on}")
-    engine = open_engine()
     base = _params(None)
     whatif = _params(params) if params else None
     try:
-        if as_json:
-            table = premium_population(engine=engine, on=day)
-        else:
-            from rich.progress import Progress
-
-            with Progress(transient=True, console=console) as bar:
-                task = bar.add_task("读取登记库 / reading the registry", total=None)
-                table = premium_population(
-                    engine=engine, on=day, progress=lambda n: bar.advance(task, n)
+        with unit_of_work() as session:
+            if as_json:
+                report = premium_report(
+                    session=session, year=year, on=day, params=base, whatif=whatif
                 )
-        cols = (table["prefecture"], table["group"], table["dibao_class"])
-        rows = premium_totals(*cols, year=year, params=base)
-        alt = premium_totals(*cols, year=year, params=whatif) if whatif else None
+            else:
+                from rich.progress import Progress
+
+                with Progress(transient=True, console=console) as bar:
+                    task = bar.add_task("读取登记库 / reading the registry", total=None)
+                    report = premium_report(
+                        session=session, year=year, on=day, params=base, whatif=whatif,
+                        progress=lambda n: bar.advance(task, n),
+                    )  # fmt: skip
     except (CalcError, ParameterError, RegistryNotReady, UnknownMedicalGroup) as exc:
         fail(str(exc))
-    names = region_names(engine=engine, codes=[r["prefecture"] for r in rows])
-    for i, r in enumerate(rows):
-        r["prefecture_name"] = names.get(r["prefecture"])
-        r["subsidy"] = yuan(r.pop("subsidy_fen"))
-        if alt is not None:
-            r["whatif_subsidy"] = yuan(alt[i]["subsidy_fen"])
-    report = _premium_report(rows, year, day, base, whatif)
     if as_json:
-        print_json(report)
+        print_json(report.as_json())
     else:
-        _print_premiums(report)
-
-
-def _premium_report(
-    rows: list[dict[str, Any]], year: int, day: date, base: ParameterSet, alt: ParameterSet | None
-) -> dict[str, Any]:
-    by_group: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        g = by_group.setdefault(
-            r["group"], {"people": 0, "unknown_class": 0, "subsidy": Decimal("0.00")}
-        )
-        g["people"] += r["people"]
-        g["unknown_class"] += r["unknown_class"]
-        g["subsidy"] += r["subsidy"]
-        if alt is not None:
-            g["whatif_subsidy"] = g.get("whatif_subsidy", Decimal("0.00")) + r["whatif_subsidy"]
-    total: dict[str, Any] = {
-        "people": sum(r["people"] for r in rows),
-        "unknown_class": sum(r["unknown_class"] for r in rows),
-        "subsidy": sum((r["subsidy"] for r in rows), Decimal("0.00")),
-    }
-    if alt is not None:
-        total["whatif_subsidy"] = sum((r["whatif_subsidy"] for r in rows), Decimal("0.00"))
-    return {
-        "year": year,
-        "on": day,
-        "parameter_version": base.version_of("medical"),
-        "whatif_parameter_version": alt.version_of("medical") if alt is not None else None,
-        "rows": rows,
-        "by_group": by_group,
-        "total": total,
-    }
+        _print_premiums(report.as_json())
 
 
 def _print_premiums(report: dict[str, Any]) -> None:

@@ -34,11 +34,11 @@ def _standards(file: Path | None) -> Any:
             return read_standard_set(file)
         except ImportRefused as exc:
             fail(str(exc))
-    from safetynet.db import session_scope
+    from safetynet.db import unit_of_work
     from safetynet.standards.service import load_set
 
     try:
-        with session_scope(open_engine()) as session:
+        with unit_of_work(open_engine()) as session:
             return load_set(session=session)
     except CalcError as exc:
         fail(str(exc))

@@ -9,7 +9,15 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from safetynet.cli._common import JsonOpt, console, err_console, fail, open_engine, print_json
+from safetynet.cli._common import (
+    JsonOpt,
+    console,
+    err_console,
+    fail,
+    open_engine,
+    print_json,
+    unit_of_work,
+)
 from safetynet.ids import mask_text
 
 __all__ = ["app", "demo_step"]
@@ -125,48 +133,50 @@ def ingest_dir(
     as_json: bool = JsonOpt,
 ) -> None:
     """Ingest every ``<source>.<csv|xlsx|parquet>`` file of a month folder named ``YYYY-MM``."""
-    results, problems = _ingest_dir(directory, month, actor, as_json)
+    done = _ingest_dir(directory, month, actor, as_json)
     if as_json:
-        print_json({"results": [r.as_json() for r in results], "problems": problems})
-    if problems:
+        print_json({"results": [r.as_json() for r in done.results], "problems": done.problems})
+    if done.problems:
         if not as_json:
-            for p in problems:
+            for p in done.problems:
                 console.print(f"[red]✗[/] {p}", highlight=False)
         raise typer.Exit(1)
 
 
-def _ingest_dir(
-    directory: Path, month: str | None, actor: str | None, quiet: bool
-) -> tuple[list[Any], list[str]]:
-    from safetynet.feeds.lake import PartitionBusy
-    from safetynet.feeds.service import check_month, find_month_files
+def _ingest_dir(directory: Path, month: str | None, actor: str | None, quiet: bool) -> Any:
+    """:func:`~safetynet.feeds.service.ingest_month` with a progress bar per file."""
+    from safetynet.feeds.service import ingest_month
     from safetynet.feeds.specs import FeedRefused
 
-    if not directory.is_dir():
-        fail(f"目录不存在 / no such folder: {directory}")
-    month = month or directory.name
-    try:
-        check_month(month)
-    except FeedRefused as exc:
-        fail(f"{exc} (目录名应为 YYYY-MM 或使用 --month / name the folder YYYY-MM or pass --month)")
-    files, problems = find_month_files(directory)
-    if not files and not problems:
-        fail(f"目录中没有数据文件 / no feed files in {directory}")
     engine = open_engine()
-    results = []
-    for source, path in files.items():
+    with _progress(quiet) as bar:
+        tasks: dict[str, Any] = {}
+
+        def tick(source: str, done: int, total: int) -> None:
+            if source not in tasks:
+                tasks[source] = bar.add_task(f"导入 / ingest {source}", total=None)
+            bar.update(tasks[source], completed=done, total=total or None)
+
+        def waiting(source: str, month: str) -> None:
+            message = (
+                f"等待同一分区的另一次导入结束 / waiting for another ingest of {source} {month} "
+                "to finish"
+            )
+            (err_console if quiet else bar.console).print(message, highlight=False)
+
+        def finished(result: Any) -> None:
+            if source_task := tasks.pop(result.source, None):
+                bar.remove_task(source_task)
+            if not quiet:
+                _summary(result)
+
         try:
-            result = _ingest_one(engine, source, month, path, actor, quiet)
-        except PartitionBusy as exc:
-            problems.append(f"{path.name}: 未导入 / not ingested: {exc}")
-            continue
+            return ingest_month(
+                engine=engine, directory=directory, month=month, actor=actor, on_progress=tick,
+                on_wait=waiting, on_result=finished,
+            )  # fmt: skip
         except FeedRefused as exc:
-            problems.append(f"{path.name}: 文件被拒绝 / refused: {exc}")
-            continue
-        results.append(result)
-        if not quiet:
-            _summary(result)
-    return results, problems
+            fail(str(exc))
 
 
 @app.command("list")
@@ -178,7 +188,8 @@ def list_(
     """The ingest log, newest first (file hash, counts, repeat flag, who and when)."""
     from safetynet.feeds.service import list_ingests
 
-    rows = list_ingests(engine=open_engine(), source=source, month=month)
+    with unit_of_work() as session:
+        rows = list_ingests(session=session, source=source, month=month)
     if as_json:
         print_json(rows)
         return
@@ -205,7 +216,8 @@ def rejects(
     from safetynet.feeds.service import current_rejects
 
     spec = _spec(source)
-    rows = current_rejects(engine=open_engine(), source=source, month=month)
+    with unit_of_work() as session:
+        rows = current_rejects(session=session, source=source, month=month)
     if xlsx is not None:
         n = write_rejects_xlsx(rows, spec, xlsx)
         if not as_json:
@@ -270,12 +282,11 @@ def demo_step(synth_dir: Path) -> None:
         return
     total = accepted = quarantined = 0
     for folder in months:
-        results, problems = _ingest_dir(folder, None, "demo", True)
-        for r in results:
-            total += r.rows_read
-            accepted += r.rows_accepted
-            quarantined += r.rows_quarantined
-        for p in problems:
+        done = _ingest_dir(folder, None, "demo", True)
+        total += done.rows_read
+        accepted += done.rows_accepted
+        quarantined += done.rows_quarantined
+        for p in done.problems:
             console.print(f"[red]✗[/] {folder.name} {p}", highlight=False)
     console.print(
         f"[green]✓[/] 部门数据 / feeds: {len(months)} 个月 months, 读取 read {total:,} = "

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json
+from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json, unit_of_work
 
 __all__ = ["app", "demo_step"]
 
@@ -37,19 +37,21 @@ def _params(file: Path | None = None) -> Any:
         fail(f"参数文件有误 / invalid parameters: {exc}")
 
 
-def _run(engine: Any, month: str, engine_name: str, quiet: bool) -> Any:
+def _run(engine: Any, month: str, backend: str, quiet: bool) -> Any:
+    """One month in its own transaction (committed when the month is written)."""
     from safetynet.config import get_settings
     from safetynet.monitoring.service import run_month
 
     params = _params()
     if quiet:
-        return run_month(
-            engine,
-            month=month,
-            parameters=params,
-            lake=get_settings().lake,
-            engine_name=engine_name,
-        )
+        with unit_of_work(engine) as session:
+            return run_month(
+                session=session,
+                month=month,
+                parameters=params,
+                lake=get_settings().lake,
+                backend=backend,
+            )
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -62,35 +64,36 @@ def _run(engine: Any, month: str, engine_name: str, quiet: bool) -> Any:
         def tick(step: str) -> None:
             bar.update(task, advance=1, description=f"监测 / monitoring {month}: {step}")
 
-        return run_month(
-            engine,
-            month=month,
-            parameters=params,
-            lake=get_settings().lake,
-            engine_name=engine_name,
-            progress=tick,
-        )
+        with unit_of_work(engine) as session:
+            return run_month(
+                session=session,
+                month=month,
+                parameters=params,
+                lake=get_settings().lake,
+                backend=backend,
+                progress=tick,
+            )
 
 
 @app.command("run")
 def run(
     month: str = typer.Option(..., "--month", help="YYYY-MM"),
-    engine_name: str = typer.Option("duckdb", "--engine", help="duckdb 或 spark"),
+    backend: str = typer.Option("duckdb", "--engine", help="duckdb 或 spark"),
     json: bool = JsonOpt,
 ) -> None:
     """评分并发出预警 / score the month and write warnings (one transaction)."""
     _month(month)
-    if engine_name not in ("duckdb", "spark"):
-        fail(f"引擎只能是 duckdb 或 spark / engine must be duckdb or spark: {engine_name}")
+    if backend not in ("duckdb", "spark"):
+        fail(f"引擎只能是 duckdb 或 spark / engine must be duckdb or spark: {backend}")
     from safetynet.monitoring.service import NoFeedData
 
     engine = open_engine()
     try:
-        s = _run(engine, month, engine_name, quiet=json)
+        s = _run(engine, month, backend, quiet=json)
     except NoFeedData as exc:
         fail(str(exc))
     if json:
-        print_json(s.__dict__)
+        print_json(s.as_json())
         return
     from safetynet.monitoring.params import INDICATOR_LABELS
     from safetynet.regions.service import names
@@ -104,7 +107,8 @@ def run(
             f"{absent}",
             highlight=False,
         )
-    label = names(engine=engine, codes=s.by_prefecture)
+    with unit_of_work(engine) as session:
+        label = names(session=session, codes=s.by_prefecture)
     table = Table("市州 prefecture", *[f"{LEVEL_ZH[lv]} {lv}" for lv in LEVEL_ZH], "合计 total")
     for code, counts in s.by_prefecture.items():
         name = f"{code} {label[code]}" if code in label else code
@@ -129,7 +133,8 @@ def explain(
     from safetynet.monitoring.service import explanations
 
     _month(month)
-    found = explanations(open_engine(), household_id=household, month=month)
+    with unit_of_work() as session:
+        found = explanations(session=session, household_id=household, month=month)
     if not found:
         fail(
             f"户 {household} 在 {month} 没有预警 / household {household} has no warning in {month}"
@@ -166,13 +171,14 @@ def simulate(
 
     _month(month)
     try:
-        out = sim(
-            open_engine(),
-            month=month,
-            current=_params(),
-            proposed=_params(params),
-            lake=get_settings().lake,
-        )
+        with unit_of_work() as session:
+            out = sim(
+                session=session,
+                month=month,
+                current=_params(),
+                proposed=_params(params),
+                lake=get_settings().lake,
+            )
     except NoFeedData as exc:
         fail(str(exc))
     if json:
@@ -193,38 +199,12 @@ def simulate(
 @app.command("runs")
 def runs(limit: int = typer.Option(20, "--limit"), json: bool = JsonOpt) -> None:
     """历次运行 / recent monitoring runs."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
+    from safetynet.monitoring.service import list_runs
 
-    from safetynet.monitoring.models import MonitoringRun
-
-    with Session(open_engine()) as session:
-        rows = session.scalars(
-            select(MonitoringRun).order_by(MonitoringRun.id.desc()).limit(limit)
-        ).all()
-    keys = (
-        "id",
-        "month",
-        "engine",
-        "parameter_version",
-        "snapshot_hash",
-        "repeat",
-        "warnings_new",
-        "warnings_updated",
-        "started_at",
-        "finished_at",
-    )
-    items = [
-        {k: getattr(r, k) for k in keys}
-        | {
-            "by_level": r.counts.get("by_level"),
-            "unmatched": r.unmatched,
-            "seconds": r.timings.get("total"),
-        }
-        for r in rows
-    ]
+    with unit_of_work() as session:
+        found = list_runs(session=session, limit=limit)
     if json:
-        print_json(items)
+        print_json([r.model_dump() for r in found])
         return
     table = Table(
         "id",
@@ -236,16 +216,16 @@ def runs(limit: int = typer.Option(20, "--limit"), json: bool = JsonOpt) -> None
         "重复 repeat",
         "秒 s",
     )
-    for i in items:
+    for r in found:
         table.add_row(
-            str(i["id"]),
-            i["month"],
-            i["engine"],
-            i["parameter_version"],
-            str(sum((i["by_level"] or {}).values())),
-            str(i["warnings_new"]),
-            "是" if i["repeat"] else "",
-            f"{i['seconds'] or 0:.1f}",
+            str(r.id),
+            r.month,
+            r.backend,
+            r.parameter_version,
+            str(sum((r.by_level or {}).values())),
+            str(r.warnings_new),
+            "是" if r.repeat else "",
+            f"{r.seconds or 0:.1f}",
         )
     console.print(table)
 

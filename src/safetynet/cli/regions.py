@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from safetynet.cli._common import JsonOpt, console, err_console, fail, open_engine, print_json
+from safetynet.cli._common import JsonOpt, console, err_console, fail, print_json, unit_of_work
 
 __all__ = ["app", "demo_step"]
 
@@ -58,34 +58,16 @@ def import_(
     as_json: bool = JsonOpt,
 ) -> None:
     """Load official division tables; idempotent, files in any order, bad rows reported."""
-    from safetynet.regions.service import DivisionFileError, import_divisions, load_builtin
+    from safetynet.regions.service import load_builtin
 
     if not files and not builtin:
         fail("请给出区划表文件，或使用 --builtin / give division files (CSV) or --builtin")
-    engine = open_engine()
     out: dict[str, Any] = {}
-    if builtin:
-        out["builtin"] = load_builtin(engine=engine)
-    if files:
-        try:
-            if as_json:
-                out["import"] = import_divisions(engine=engine, paths=files)
-            else:
-                with Progress(
-                    TextColumn("写入区划 / writing"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    console=err_console,
-                    transient=True,
-                ) as bar:
-                    task = bar.add_task("write", total=None)
-
-                    def progress(done: int, total: int) -> None:
-                        bar.update(task, completed=done, total=total)
-
-                    out["import"] = import_divisions(engine=engine, paths=files, progress=progress)
-        except DivisionFileError as exc:
-            fail(f"{exc}（未导入任何数据 / nothing was imported）")
+    with unit_of_work() as session:
+        if builtin:
+            out["builtin"] = load_builtin(session=session)
+        if files:
+            out["import"] = _import_files(session, files, quiet=as_json)
     if as_json:
         dumped = {k: v.model_dump() for k, v in out.items()}
         print_json(dumped["import"] if list(dumped) == ["import"] else dumped)
@@ -96,6 +78,29 @@ def import_(
         _print_report("区划表导入 / division import", out["import"])
 
 
+def _import_files(session: Any, files: list[Path], *, quiet: bool) -> Any:
+    from safetynet.regions.service import DivisionFileError, import_divisions
+
+    try:
+        if quiet:
+            return import_divisions(session=session, paths=files)
+        with Progress(
+            TextColumn("写入区划 / writing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("write", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            return import_divisions(session=session, paths=files, progress=progress)
+    except DivisionFileError as exc:
+        fail(f"{exc}（未导入任何数据 / nothing was imported）")
+
+
 @app.command("show")
 def show(
     code: str = typer.Argument(..., help="Division code, e.g. 620102 or 6201 (≡ 620100)."),
@@ -104,15 +109,15 @@ def show(
     """Print a division, its chain up to the province, and its children."""
     from safetynet.regions.service import RegionCodeError, UnknownRegion, chain, children
 
-    engine = open_engine()
-    try:
-        up = chain(engine=engine, code=code)
-    except RegionCodeError:
-        fail(f"“{code}” 不是区划代码：应为 2、4、6、9 或 12 位数字 / not a division code")
-    except UnknownRegion as exc:
-        fail(str(exc))
-    region = up[-1]
-    kids = children(engine=engine, code=region.code)
+    with unit_of_work() as session:
+        try:
+            up = chain(session=session, code=code)
+        except RegionCodeError:
+            fail(f"“{code}” 不是区划代码：应为 2、4、6、9 或 12 位数字 / not a division code")
+        except UnknownRegion as exc:
+            fail(str(exc))
+        region = up[-1]
+        kids = children(session=session, code=region.code)
     if as_json:
         print_json(
             {
@@ -141,7 +146,8 @@ def stats(as_json: bool = JsonOpt) -> None:
     """Count the stored divisions by level."""
     from safetynet.regions.service import counts_by_level
 
-    counts = counts_by_level(engine=open_engine())
+    with unit_of_work() as session:
+        counts = counts_by_level(session=session)
     rows = [
         {"level": int(level), "level_name": level.zh, "count": n} for level, n in counts.items()
     ]
@@ -161,9 +167,9 @@ def demo_step() -> None:
     """``make demo``: load the shipped Gansu divisions into the configured database."""
     from safetynet.regions.service import counts_by_level, load_builtin
 
-    engine = open_engine()
-    report = load_builtin(engine=engine)
-    counts = {int(k): v for k, v in counts_by_level(engine=engine).items()}
+    with unit_of_work() as session:
+        report = load_builtin(session=session)
+        counts = {int(k): v for k, v in counts_by_level(session=session).items()}
     console.print(
         f"[green]✓[/] 区划已载入 / divisions loaded: {counts[2]} 省, {counts[4]} 市州, "
         f"{counts[6]} 县市区 (新增 new {report.new})",

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json
+from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json, unit_of_work
 from safetynet.ids import mask_text
 
 __all__ = ["app", "demo_step", "print_stats"]
@@ -95,15 +95,17 @@ def rejects(
     """List (or export to XLSX) the quarantined rows of one import."""
     from safetynet.registry import service
 
-    engine = open_engine()
+    with unit_of_work() as session:
+        if xlsx is not None:
+            n = service.export_rejects(session=session, import_id=import_id, out=xlsx)
+        else:
+            rows = service.list_rejects(session=session, import_id=import_id)
     if xlsx is not None:
-        n = service.export_rejects(engine=engine, import_id=import_id, out=xlsx)
         if json_:
             print_json({"import_id": import_id, "rejected": n, "file": str(xlsx)})
         else:
             console.print(f"[green]✓[/] {n:,} 行已导出 / rows written to {xlsx}")
         return
-    rows = service.list_rejects(engine=engine, import_id=import_id)
     if json_:
         print_json(rows)
         return
@@ -125,7 +127,8 @@ def imports(
     """The import log, newest first (rows read = accepted + rejected)."""
     from safetynet.registry import service
 
-    entries = service.list_imports(engine=open_engine(), limit=limit)
+    with unit_of_work() as session:
+        entries = service.list_imports(session=session, limit=limit)
     if json_:
         print_json([e.model_dump() for e in entries])
         return
@@ -147,12 +150,12 @@ def show(
     """Show a person (by resident ID) or a household (by its number)."""
     from safetynet.registry import service
 
-    engine = open_engine()
     found: service.HouseholdOut | service.PersonOut | None
-    if key.isdigit() and len(key) < 15:
-        found = service.get_household(engine=engine, household_id=int(key), unmasked=unmasked)
-    else:
-        found = service.get_person(engine=engine, resident_id=key, unmasked=unmasked)
+    with unit_of_work() as session:
+        if key.isdigit() and len(key) < 15:
+            found = service.get_household(session=session, household_id=int(key), unmasked=unmasked)
+        else:
+            found = service.get_person(session=session, resident_id=key, unmasked=unmasked)
     if found is None:
         fail(f"登记库中没有 {service.mask_id(key)} / not in the registry")
     data = found.model_dump()
@@ -180,7 +183,8 @@ def print_stats(on: date | None = None, population: int | None = None) -> None:
     """Print the seed-style summary table (used by ``stats`` and the demo)."""
     from safetynet.registry import service
 
-    s = service.stats(engine=open_engine(), on=on or date.today(), population=population)
+    with unit_of_work() as session:
+        s = service.stats(session=session, on=on or date.today(), population=population)
     table = Table(title=f"低收入人口监测 / monitored people on {s.date}")
     table.add_column("类别 category")
     table.add_column("代码 code")
@@ -212,8 +216,9 @@ def demo_step(synth_dir: Path, population: int | None = None) -> None:
     if divisions.exists():
         from safetynet.regions import service as regions
 
-        regions.load_builtin(engine=engine)
-        regions.import_divisions(engine=engine, paths=[divisions])
+        with unit_of_work(engine) as session:
+            regions.load_builtin(session=session)
+            regions.import_divisions(session=session, paths=[divisions])
     for name in ("registry.parquet", "registry.csv", "registry.xlsx"):
         if (synth_dir / name).exists():
             s = import_file(engine=engine, path=synth_dir / name, actor="demo")

@@ -63,14 +63,14 @@ def import_(
     as_json: bool = JsonOpt,
 ) -> None:
     """Validate a standards file and upsert it; bad rows are quarantined; re-runs change nothing."""
-    from safetynet.db import session_scope
+    from safetynet.db import unit_of_work
     from safetynet.standards.service import ImportRefused, import_builtin, import_file
 
     if (file is None) == (not builtin):
         fail("请给出一个标准文件，或使用 --builtin / give one standards file or --builtin")
-    engine = open_engine(migrate=True)
+    engine = open_engine()
     try:
-        with session_scope(engine) as session:
+        with unit_of_work(engine) as session:
             if builtin:
                 summary = import_builtin(session=session, actor=actor or None)
             else:
@@ -95,15 +95,15 @@ def list_(
     as_json: bool = JsonOpt,
 ) -> None:
     """List the stored standards (every dated row, or those in force on --date)."""
-    from safetynet.db import session_scope
+    from safetynet.db import unit_of_work
     from safetynet.standards.service import list_standards
 
     try:
         day = date.fromisoformat(on) if on else None
     except ValueError:
         fail(f"--date 应为日期 YYYY-MM-DD / not a date: {on}")
-    engine = open_engine(migrate=True)
-    with session_scope(engine) as session:
+    engine = open_engine()
+    with unit_of_work(engine) as session:
         rows = list_standards(session=session, county=county, on=day)
     if as_json:
         print_json(rows)
@@ -134,11 +134,11 @@ def list_(
 
 def demo_step() -> None:
     """Import the shipped default standards into the demo database (idempotent)."""
-    from safetynet.db import session_scope
+    from safetynet.db import unit_of_work
     from safetynet.standards.service import import_builtin
 
-    engine = open_engine(migrate=True)
-    with session_scope(engine) as session:
+    engine = open_engine()
+    with unit_of_work(engine) as session:
         s = import_builtin(session=session, actor="demo")
     console.print(
         f"[green]✓[/] 认定标准（暂定默认值）/ standards (PROVISIONAL defaults): "

@@ -6,7 +6,7 @@ from datetime import date
 
 import typer
 
-from safetynet.cli._common import JsonOpt, fail, open_engine, print_json
+from safetynet.cli._common import JsonOpt, fail, print_json, unit_of_work
 
 __all__ = ["register"]
 
@@ -29,7 +29,8 @@ def register(app: typer.Typer) -> None:
         except ValueError:
             fail(f"日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD: {on}")
         if json_:
-            s = service.stats(engine=open_engine(), on=day, population=population or None)
+            with unit_of_work() as session:
+                s = service.stats(session=session, on=day, population=population or None)
             print_json(s.model_dump())
             return
         print_stats(day, population or None)

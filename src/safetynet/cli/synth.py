@@ -19,17 +19,11 @@ DEMO_PARAMS = {"scale": 0.01, "seed": 7, "months": 12, "start": "2024-01"}
 
 def _real_townships() -> list[str]:
     """Township codes of an imported official division table (not synthetic ones)."""
-    from sqlalchemy import select
+    from safetynet.cli._common import unit_of_work
+    from safetynet.synth.service import real_townships
 
-    from safetynet.cli._common import open_engine
-    from safetynet.regions.models import Region
-
-    engine = open_engine()
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(Region.code).where(Region.level == 9, Region.code.like("62%"))
-        ).all()
-    return [code for (code,) in rows if code[6] != "9" or not code[6:9].isdigit()]
+    with unit_of_work() as session:
+        return real_townships(session=session)
 
 
 def _run(params: Any, out: Path, *, quiet: bool, real: list[str] | None) -> dict[str, Any]:

@@ -24,12 +24,14 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from safetynet.config import Settings, get_settings
 from safetynet.feeds._ingest_log import IngestResult, insert_rejects, last_ingest, log_repeat, now
@@ -51,12 +53,14 @@ from safetynet.inputfiles import visible
 __all__ = [
     "MAJOR_DISEASE_PARAM",
     "IngestResult",
+    "MonthIngest",
     "PartitionBusy",
     "check_month",
     "current_rejects",
     "default_actor",
     "find_month_files",
     "ingest_file",
+    "ingest_month",
     "list_ingests",
 ]
 
@@ -118,6 +122,10 @@ def ingest_file(
     before_swap: Callable[[Path], None] | None = None,
 ) -> IngestResult:
     """Ingest one department file into the (source, month) partition; see the module doc.
+
+    A bulk job and an exception to "callers own transactions": it takes the ``engine`` and
+    commits itself, because its one transaction must end together with the partition swap
+    (the swap is undone when the commit fails).
 
     Waits up to ``lock_timeout`` seconds (default :data:`~safetynet.feeds.lake.LOCK_TIMEOUT`)
     while another ingest of the same (source, month) runs (``on_wait`` is called once when the
@@ -245,7 +253,7 @@ def _ingest_locked(
 
 
 def list_ingests(
-    *, engine: Engine, source: str | None = None, month: str | None = None
+    *, session: Session, source: str | None = None, month: str | None = None
 ) -> list[dict[str, Any]]:
     """The ingest log, newest first."""
     stmt = select(FeedIngest.__table__).order_by(FeedIngest.id.desc())
@@ -253,18 +261,16 @@ def list_ingests(
         stmt = stmt.where(FeedIngest.source == source)
     if month:
         stmt = stmt.where(FeedIngest.month == month)
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(stmt)]
+    return [dict(r._mapping) for r in session.execute(stmt)]
 
 
-def current_rejects(*, engine: Engine, source: str, month: str) -> list[dict[str, Any]]:
+def current_rejects(*, session: Session, source: str, month: str) -> list[dict[str, Any]]:
     """The quarantine of the (source, month) partition as it stands, by row number."""
     t = FeedReject.__table__
     stmt = (
         select(t).where(t.c.source == source, t.c.month == month).order_by(t.c.row_number, t.c.id)
     )
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(stmt)]
+    return [dict(r._mapping) for r in session.execute(stmt)]
 
 
 def _not_regular(entry: os.DirEntry[str]) -> str | None:
@@ -312,3 +318,84 @@ def find_month_files(directory: Path) -> tuple[dict[str, Path], list[str]]:
             continue
         found[stem] = path
     return found, problems
+
+
+@dataclass(frozen=True)
+class MonthIngest:
+    """What ``ingest_month`` did: one result per file ingested, one message per file not."""
+
+    month: str
+    results: list[IngestResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(r.rows_read for r in self.results)
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(r.rows_accepted for r in self.results)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(r.rows_quarantined for r in self.results)
+
+
+def ingest_month(
+    *,
+    engine: Engine,
+    directory: Path,
+    month: str | None = None,
+    actor: str | None = None,
+    settings: Settings | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    on_wait: Callable[[str, str], None] | None = None,
+    on_result: Callable[[IngestResult], None] | None = None,
+) -> MonthIngest:
+    """Ingest every ``<source>.<csv|xlsx|parquet>`` file of a month folder (default month: the
+    folder's name), each file through :func:`ingest_file` (a bulk job with its own transaction).
+
+    A file that is refused or busy becomes a problem and the others still load. Raises
+    :class:`FeedRefused` (nothing changed) when the folder is missing, its month is not
+    ``YYYY-MM`` or it holds no feed file at all. ``on_progress(source, done, total)``,
+    ``on_wait(source, month)`` and ``on_result(result)`` report each file as it goes.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FeedRefused(f"目录不存在 / no such folder: {directory}")
+    month = month or directory.name
+    try:
+        check_month(month)
+    except FeedRefused as exc:
+        raise FeedRefused(
+            f"{exc} (目录名应为 YYYY-MM 或使用 --month / name the folder YYYY-MM or pass --month)"
+        ) from None
+    files, problems = find_month_files(directory)
+    if not files and not problems:
+        raise FeedRefused(f"目录中没有数据文件 / no feed files in {directory}")
+    results: list[IngestResult] = []
+    for source, path in files.items():
+
+        def progress(done: int, total: int, source: str = source) -> None:
+            if on_progress:
+                on_progress(source, done, total)
+
+        def waiting(source: str = source, month: str = month) -> None:
+            if on_wait:
+                on_wait(source, month)
+
+        try:
+            result = ingest_file(
+                engine=engine, source=source, month=month, path=path, actor=actor,
+                settings=settings, on_progress=progress, on_wait=waiting,
+            )  # fmt: skip
+        except PartitionBusy as exc:
+            problems.append(f"{path.name}: 未导入 / not ingested: {exc}")
+            continue
+        except FeedRefused as exc:
+            problems.append(f"{path.name}: 文件被拒绝 / refused: {exc}")
+            continue
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return MonthIngest(month, results, problems)

@@ -1,4 +1,8 @@
-"""Monthly run: snapshot → score → warnings and run record, written in one transaction."""
+"""Monthly run: snapshot → score → warnings and run record, written in the caller's transaction.
+
+Every function takes the caller's ``session`` (keyword) and never commits; ``backend`` names the
+scoring backend (``duckdb`` or ``spark``), never the database.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from safetynet.monitoring.engine import ScoringResult, make_backend, score_month
 from safetynet.monitoring.explain import explain_household
 from safetynet.monitoring.models import MonitoringRun, WarningMonth
 from safetynet.monitoring.params import INDICATORS, LEVELS, ScoringParams
+from safetynet.monitoring.schemas import RunListing
 from safetynet.monitoring.store import explanation_of, write_findings
 from safetynet.parameters import ParameterSet
 from safetynet.workflow.service import cases_covering, open_or_update_cases
@@ -31,6 +36,7 @@ __all__ = [
     "build_findings",
     "explanations",
     "feed_partitions",
+    "list_runs",
     "run_month",
     "score",
     "simulate",
@@ -47,7 +53,7 @@ class NoFeedData(LookupError):
 class RunSummary:
     run_id: int | None
     month: str
-    engine: str
+    backend: str
     repeat: bool
     parameter_version: str
     snapshot_hash: str
@@ -59,6 +65,12 @@ class RunSummary:
     timings: dict[str, float] = field(default_factory=dict)
     #: indicators with no feed partition for the month (their hits cannot count yet)
     missing_sources: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """What ``monitor run --json`` prints (the backend under its CLI name, ``engine``)."""
+        out = dict(self.__dict__)
+        return {"run_id": out.pop("run_id"), "month": out.pop("month"),
+                "engine": out.pop("backend"), **out}  # fmt: skip
 
 
 def feed_partitions(lake: Path, month: str, *, required: bool = False) -> dict[str, list[Path]]:
@@ -82,14 +94,14 @@ def score(
     params: ScoringParams,
     shot: snap.Snapshot,
     partitions: dict[str, list[Path]],
-    engine_name: str = "duckdb",
+    backend: str = "duckdb",
     progress: Progress | None = None,
 ) -> ScoringResult:
-    """Run the scoring SQL on the chosen engine over a frozen snapshot and the feed files."""
-    backend = make_backend(engine_name)
+    """Run the scoring SQL on the chosen backend over a frozen snapshot and the feed files."""
+    scorer = make_backend(backend)
     try:
         return score_month(
-            backend,
+            scorer,
             people=shot.path,
             partitions=partitions,
             used=shot.used_path,
@@ -97,7 +109,7 @@ def score(
             progress=progress,
         )
     finally:
-        backend.close()
+        scorer.close()
 
 
 def build_findings(result: ScoringResult, params: ScoringParams) -> dict[int, dict[str, Any]]:
@@ -173,16 +185,26 @@ def _same_inputs(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return bool(key(a) == key(b))
 
 
+def _engine_of(session: Session) -> Engine:
+    """The engine behind ``session``, for the snapshot's bulk read of committed rows."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 def run_month(
-    engine: Engine,
     *,
+    session: Session,
     month: str,
     parameters: ParameterSet,
     lake: Path,
-    engine_name: str = "duckdb",
+    backend: str = "duckdb",
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Run the monitoring of ``month`` and write its warnings and run record in one transaction."""
+    """Run the monitoring of ``month`` and write its warnings and run record in ``session``.
+
+    The snapshot reads the committed registry through its own bulk connection; the writes go
+    into the caller's transaction, which commits them together (or none of them).
+    """
     from safetynet.monitoring.params import scoring_params
 
     started = datetime.now(UTC)
@@ -190,14 +212,14 @@ def run_month(
     t0 = time.perf_counter()
     params = scoring_params(parameters, month)
     partitions = feed_partitions(lake, month, required=True)
-    shot = snap.freeze(engine, month=month, priority=params.priority, lake=lake)
+    shot = snap.freeze(_engine_of(session), month=month, priority=params.priority, lake=lake)
     timings["snapshot"] = round(time.perf_counter() - t0, 4)
     if progress:
         progress("snapshot")
     inputs = _inputs(shot, partitions)
     t1 = time.perf_counter()
     result = score(
-        params=params, shot=shot, partitions=partitions, engine_name=engine_name, progress=progress
+        params=params, shot=shot, partitions=partitions, backend=backend, progress=progress
     )
     warnings = build_findings(result, params)
     timings["scoring"] = round(time.perf_counter() - t1, 4)
@@ -205,60 +227,59 @@ def run_month(
     by_level, by_pref = _counts(warnings)
     unmatched = {k: v["unmatched"] for k, v in result.counts.items()}
     missing = [source for source in INDICATORS if source not in partitions]
-    with Session(engine) as session, session.begin():
-        conn = session.connection()
-        previous = conn.execute(
-            select(MonitoringRun.inputs, MonitoringRun.parameter_version).where(
-                MonitoringRun.month == month
-            )
-        ).all()
-        repeat = any(v == params.version and _same_inputs(i, inputs) for i, v in previous)
-        t2 = time.perf_counter()
-        new = updated = 0
-        if not repeat:  # monitoring writes its findings; the workflow opens or updates cases
-            findings = write_findings(
-                conn, month, warnings, params.version, started, rerun=bool(previous)
-            )
-            cases = open_or_update_cases(session=session, findings=findings, now=started)
-            new, updated = cases.opened, cases.updated
-        timings["write"] = round(time.perf_counter() - t2, 4)
-        timings["total"] = round(time.perf_counter() - t0, 4)
-        counts = {
-            "by_level": by_level,
-            "by_prefecture": by_pref,
-            "warnings": len(warnings),
-            "scored_households": shot.households,
-            "scored_people": shot.people,
-            "households_with_hits": result.scores.num_rows,
-            "records": {k: v["records"] for k, v in result.counts.items()},
-            "reused": {k: v["reused"] for k, v in result.counts.items()},
-            "missing_sources": missing,
-        }
-        run_id = conn.execute(
-            insert(MonitoringRun).returning(MonitoringRun.id),
-            {
-                "month": month,
-                "engine": engine_name,
-                "parameter_version": params.version,
-                "snapshot_hash": shot.sha256,
-                "snapshot_path": str(shot.path),
-                "inputs": inputs,
-                "counts": counts,
-                "unmatched": unmatched,
-                "timings": timings,
-                "warnings_new": new,
-                "warnings_updated": updated,
-                "repeat": repeat,
-                "started_at": started,
-                "finished_at": datetime.now(UTC),
-            },
-        ).scalar_one()
+    conn = session.connection()
+    previous = conn.execute(
+        select(MonitoringRun.inputs, MonitoringRun.parameter_version).where(
+            MonitoringRun.month == month
+        )
+    ).all()
+    repeat = any(v == params.version and _same_inputs(i, inputs) for i, v in previous)
+    t2 = time.perf_counter()
+    new = updated = 0
+    if not repeat:  # monitoring writes its findings; the workflow opens or updates cases
+        findings = write_findings(
+            conn, month, warnings, params.version, started, rerun=bool(previous)
+        )
+        cases = open_or_update_cases(session=session, findings=findings, now=started)
+        new, updated = cases.opened, cases.updated
+    timings["write"] = round(time.perf_counter() - t2, 4)
+    timings["total"] = round(time.perf_counter() - t0, 4)
+    counts = {
+        "by_level": by_level,
+        "by_prefecture": by_pref,
+        "warnings": len(warnings),
+        "scored_households": shot.households,
+        "scored_people": shot.people,
+        "households_with_hits": result.scores.num_rows,
+        "records": {k: v["records"] for k, v in result.counts.items()},
+        "reused": {k: v["reused"] for k, v in result.counts.items()},
+        "missing_sources": missing,
+    }
+    run_id = conn.execute(
+        insert(MonitoringRun).returning(MonitoringRun.id),
+        {
+            "month": month,
+            "engine": backend,
+            "parameter_version": params.version,
+            "snapshot_hash": shot.sha256,
+            "snapshot_path": str(shot.path),
+            "inputs": inputs,
+            "counts": counts,
+            "unmatched": unmatched,
+            "timings": timings,
+            "warnings_new": new,
+            "warnings_updated": updated,
+            "repeat": repeat,
+            "started_at": started,
+            "finished_at": datetime.now(UTC),
+        },
+    ).scalar_one()
     if progress:
         progress("write")
     return RunSummary(
         run_id,
         month,
-        engine_name,
+        backend,
         repeat,
         params.version,
         shot.sha256,
@@ -272,20 +293,19 @@ def run_month(
     )
 
 
-def explanations(engine: Engine, *, household_id: int, month: str) -> list[dict[str, Any]]:
+def explanations(*, session: Session, household_id: int, month: str) -> list[dict[str, Any]]:
     """The explanation of ``household_id`` for ``month``, once per case covering it (newest
     first), with the case's id, open/closed and level (``warning_id``, ``status``,
     ``warning_level``)."""
-    with Session(engine) as session:
-        row = session.execute(
-            select(WarningMonth).where(
-                WarningMonth.household_id == household_id, WarningMonth.month == month
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            return []
-        cases = cases_covering(session=session, finding_id=row.id)
-        explanation = explanation_of(row)
+    row = session.execute(
+        select(WarningMonth).where(
+            WarningMonth.household_id == household_id, WarningMonth.month == month
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        return []
+    cases = cases_covering(session=session, finding_id=row.id)
+    explanation = explanation_of(row)
     return [
         {
             "warning_id": c["case_id"],
@@ -299,23 +319,24 @@ def explanations(engine: Engine, *, household_id: int, month: str) -> list[dict[
 
 
 def simulate(
-    engine: Engine,
     *,
+    session: Session,
     month: str,
     current: ParameterSet,
     proposed: ParameterSet,
     lake: Path,
-    engine_name: str = "duckdb",
+    backend: str = "duckdb",
 ) -> dict[str, Any]:
-    """Level counts under both parameter sets and the households whose level would change."""
+    """Level counts under both parameter sets and the households whose level would change
+    (reads only: nothing is written)."""
     from safetynet.monitoring.params import scoring_params
 
     cur_p, new_p = scoring_params(current, month), scoring_params(proposed, month)
-    shot = snap.freeze(engine, month=month, priority=cur_p.priority, lake=lake)
+    shot = snap.freeze(_engine_of(session), month=month, priority=cur_p.priority, lake=lake)
     partitions = feed_partitions(lake, month, required=True)
     levels = {}
     for tag, p in (("current", cur_p), ("proposed", new_p)):
-        res = score(params=p, shot=shot, partitions=partitions, engine_name=engine_name)
+        res = score(params=p, shot=shot, partitions=partitions, backend=backend)
         levels[tag] = {r["household_id"]: (r["level"], r["score"]) for r in res.scores.to_pylist()}
     counts = {
         tag: {lv: sum(1 for v in d.values() if v[0] == lv) for lv in LEVELS}
@@ -339,3 +360,26 @@ def simulate(
         "counts": counts,
         "changed": changed,
     }
+
+
+def list_runs(*, session: Session, limit: int = 20) -> list[RunListing]:
+    """The most recent monitoring runs, newest first."""
+    rows = session.scalars(select(MonitoringRun).order_by(MonitoringRun.id.desc()).limit(limit))
+    return [
+        RunListing(
+            id=r.id,
+            month=r.month,
+            backend=r.engine,
+            parameter_version=r.parameter_version,
+            snapshot_hash=r.snapshot_hash,
+            repeat=r.repeat,
+            warnings_new=r.warnings_new,
+            warnings_updated=r.warnings_updated,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+            by_level=r.counts.get("by_level"),
+            unmatched=r.unmatched,
+            seconds=r.timings.get("total"),
+        )
+        for r in rows
+    ]

@@ -22,8 +22,8 @@ then raise tiers, most in need first. Ties are broken by 学号, so the result i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -41,6 +41,7 @@ __all__ = [
     "parse_statuses",
     "school_tiers",
     "wanted_index",
+    "with_statuses",
 ]
 
 SCHOOL_TYPES = ("undergraduate", "veteran", "secondary_provincial", "secondary_local")
@@ -148,6 +149,21 @@ class Allocation:
     grants: list[Grant] = field(default_factory=list)
     explanation: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
+
+
+def with_statuses(
+    students: Sequence[Student], found: Mapping[str, frozenset[str]]
+) -> list[Student]:
+    """The students with the registry statuses ``found`` (by resident ID) added to the ones
+    their list gives.
+
+    >>> s = Student("1", "张三", "620102200501010011", "A", frozenset({"orphan"}))
+    >>> sorted(with_statuses([s], {"620102200501010011": frozenset({"dibao"})})[0].statuses)
+    ['dibao', 'orphan']
+    """
+    return [
+        replace(s, statuses=s.statuses | found.get(s.resident_id, frozenset())) for s in students
+    ]
 
 
 def school_tiers(

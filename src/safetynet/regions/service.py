@@ -1,7 +1,8 @@
 """Division table service: import official tables, load the shipped data, query the tree.
 
 Imports are idempotent upserts: every file of one import is read and checked first, then
-written in one transaction, top level first, with executemany batches (SQLite and PostgreSQL).
+written top level first, with executemany batches (SQLite and PostgreSQL), in the caller's
+transaction: every function takes the caller's ``session`` and never commits.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, bindparam, func, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from safetynet.regions._files import DivisionFileError, RawRow, read_division_file
 from safetynet.regions._plan import Candidate, Plan, Stored, codes_to_look_up, make_plan, validate
@@ -29,6 +31,7 @@ __all__ = [
     "UnknownRegion",
     "chain",
     "children",
+    "codes_at_level",
     "counts_by_level",
     "get",
     "import_divisions",
@@ -183,7 +186,7 @@ def _report(plan: Plan, files: list[tuple[str, str, int]]) -> ImportReport:
 
 def _run(
     *,
-    engine: Engine,
+    session: Session,
     rows: list[RawRow],
     sources: dict[str, str],
     files: list[tuple[str, str, int]],
@@ -191,15 +194,15 @@ def _run(
 ) -> ImportReport:
     checked = [validate(r) for r in rows]
     candidates = [c for c in checked if isinstance(c, Candidate)]
-    with engine.begin() as conn:
-        existing = _fetch(conn, codes_to_look_up(candidates))
-        plan = make_plan(rows, existing, checked=checked)
-        _write(conn, plan, sources, progress)
+    conn = session.connection()
+    existing = _fetch(conn, codes_to_look_up(candidates))
+    plan = make_plan(rows, existing, checked=checked)
+    _write(conn, plan, sources, progress)
     return _report(plan, files)
 
 
 def import_divisions(
-    *, engine: Engine, paths: Sequence[Path | str], progress: Progress | None = None
+    *, session: Session, paths: Sequence[Path | str], progress: Progress | None = None
 ) -> ImportReport:
     """Import official division tables (CSV; UTF-8, UTF-8-BOM or GB18030), in any order.
 
@@ -218,16 +221,16 @@ def import_divisions(
         sources[label] = f"import:{path.name}"
         files.append((label, encoding, len(file_rows)))
         rows.extend(file_rows)
-    return _run(engine=engine, rows=rows, sources=sources, files=files, progress=progress)
+    return _run(session=session, rows=rows, sources=sources, files=files, progress=progress)
 
 
 def upsert(
-    *, engine: Engine, rows: Iterable[tuple[str, str]], source: str = "synthetic"
+    *, session: Session, rows: Iterable[tuple[str, str]], source: str = "synthetic"
 ) -> ImportReport:
     """Load (code, name) pairs with the same checks as a file import, e.g. synthetic townships."""
     raw = [RawRow(source, i, str(code), name) for i, (code, name) in enumerate(rows, start=1)]
     return _run(
-        engine=engine,
+        session=session,
         rows=raw,
         sources={source: source},
         files=[(source, "-", len(raw))],
@@ -235,55 +238,55 @@ def upsert(
     )
 
 
-def load_builtin(*, engine: Engine) -> ImportReport:
+def load_builtin(*, session: Session) -> ImportReport:
     """Load the shipped Gansu province, prefectures and counties (idempotent)."""
-    return upsert(engine=engine, rows=builtin_divisions(), source="builtin")
+    return upsert(session=session, rows=builtin_divisions(), source="builtin")
 
 
-def get(*, engine: Engine, code: str) -> RegionInfo | None:
+def get(*, session: Session, code: str) -> RegionInfo | None:
     """The stored division for ``code`` (any accepted spelling), or None."""
-    with engine.connect() as conn:
-        row = conn.execute(select(Region).where(Region.code == canonical(code))).first()
+    row = session.scalars(select(Region).where(Region.code == canonical(code))).first()
     return _info(row) if row else None
 
 
-def names(*, engine: Engine, codes: Iterable[str]) -> dict[str, str]:
+def names(*, session: Session, codes: Iterable[str]) -> dict[str, str]:
     """code → name for the stored divisions among ``codes`` (codes as stored; unknown ones
     are left out)."""
     wanted = sorted(set(codes))
     out: dict[str, str] = {}
-    with engine.connect() as conn:
-        for i in range(0, len(wanted), _CHUNK):
-            chunk = wanted[i : i + _CHUNK]
-            out.update(
-                conn.execute(select(Region.code, Region.name).where(Region.code.in_(chunk))).all()
-            )
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i : i + _CHUNK]
+        rows = session.execute(select(Region.code, Region.name).where(Region.code.in_(chunk)))
+        out.update((code, name) for code, name in rows)
     return out
 
 
-def chain(*, engine: Engine, code: str) -> list[RegionInfo]:
+def chain(*, session: Session, code: str) -> list[RegionInfo]:
     """The division and its ancestors, province first; :class:`UnknownRegion` if not stored."""
     codes = code_chain(code)
-    with engine.connect() as conn:
-        found = {
-            r.code: _info(r) for r in conn.execute(select(Region).where(Region.code.in_(codes)))
-        }
+    found = {
+        r.code: _info(r) for r in session.scalars(select(Region).where(Region.code.in_(codes)))
+    }
     if codes[-1] not in found:
         raise UnknownRegion(codes[-1])
     return [found[c] for c in codes if c in found]
 
 
-def children(*, engine: Engine, code: str | None) -> list[RegionInfo]:
+def children(*, session: Session, code: str | None) -> list[RegionInfo]:
     """The direct children of ``code`` ordered by code (``None``: the provinces)."""
     parent = None if code is None else canonical(code)
     cond = Region.parent_code.is_(None) if parent is None else Region.parent_code == parent
-    with engine.connect() as conn:
-        return [_info(r) for r in conn.execute(select(Region).where(cond).order_by(Region.code))]
+    return [_info(r) for r in session.scalars(select(Region).where(cond).order_by(Region.code))]
 
 
-def counts_by_level(*, engine: Engine) -> dict[Level, int]:
+def codes_at_level(*, session: Session, level: Level, within: str) -> list[str]:
+    """The stored codes of ``level`` inside ``within`` (e.g. every township of a province)."""
+    query = select(Region.code).where(Region.level == int(level), in_scope(Region.code, within))
+    return list(session.scalars(query.order_by(Region.code)))
+
+
+def counts_by_level(*, session: Session) -> dict[Level, int]:
     """Number of stored divisions at every level (levels without any row give 0)."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(Region.level, func.count()).group_by(Region.level)).all()
+    rows = session.execute(select(Region.level, func.count()).group_by(Region.level)).all()
     counts = {Level(level): n for level, n in rows}
     return {level: counts.get(level, 0) for level in Level}

@@ -362,6 +362,10 @@ def import_file(
 ) -> ImportSummary:
     """Validate and import one registry file; raise :class:`ImportRefused` if unreadable.
 
+    A long bulk job and an exception to "callers own transactions": it takes the ``engine``
+    and commits itself, once, with the import log and the quarantine (it may rebuild indexes
+    and streams millions of rows through the driver's bulk paths).
+
     A file whose SHA-256 matches an earlier import is logged as a repeat and changes nothing
     (``force`` imports it again, which by the upsert rules also changes nothing unless the
     database changed in between).

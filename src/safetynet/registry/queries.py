@@ -4,7 +4,8 @@ Monitoring freezes its monthly population through :func:`snapshot_reads`; the ca
 their population and statuses through :func:`premium_population` and
 :func:`registry_statuses`. "Active" is always :func:`active_between`, the SQL twin of the pure
 rules :func:`safetynet.registry.rules.active_on` and :func:`~safetynet.registry.rules.overlaps`
-(the tests compare them on random intervals). Nothing here writes or commits.
+(the tests compare them on random intervals). Nothing here writes or commits: every read runs
+in the caller's ``session``.
 
 >>> from datetime import date
 >>> print(active_sql(date(2024, 1, 1), date(2024, 1, 31)))
@@ -21,7 +22,8 @@ import numpy as np
 import pyarrow as pa
 from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from safetynet import codes
@@ -140,14 +142,14 @@ def households_on_sql(on: date) -> str:
     )
 
 
-def registry_ready(*, engine: Engine) -> bool:
+def registry_ready(*, session: Session) -> bool:
     """Whether the registry tables exist in this database."""
-    names = set(inspect(engine).get_table_names())
+    names = set(inspect(session.connection()).get_table_names())
     return all(t in names for t in REGISTRY_TABLES)
 
 
-def _require(engine: Engine) -> None:
-    if not registry_ready(engine=engine):
+def _require(session: Session) -> None:
+    if not registry_ready(session=session):
         raise RegistryNotReady(
             "数据库中还没有低收入人口登记表，请先运行 safetynet db upgrade 并导入登记数据"
             " / the registry tables do not exist yet: upgrade the database and import the registry"
@@ -155,14 +157,14 @@ def _require(engine: Engine) -> None:
 
 
 def registry_statuses(
-    *, engine: Engine, resident_ids: Iterable[str], on: date
+    *, session: Session, resident_ids: Iterable[str], on: date
 ) -> dict[str, frozenset[str]]:
     """Registry statuses relevant to student grants (tekun, dibao, orphan, disabled) by resident ID.
 
     tekun, dibao and disabled count when the student or anyone in the student's household holds
     them on ``on``; orphan only for the student.
     """
-    _require(engine)
+    _require(session)
     ids = sorted({r for r in resident_ids if r})
     out: dict[str, set[str]] = {}
     student = Person.__table__.alias("s")
@@ -182,23 +184,22 @@ def registry_statuses(
             or_(Person.id == student.c.id, Membership.category.in_(("tekun", "dibao", "disabled"))),
         )
     )
-    with engine.connect() as conn:
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            rows = conn.execute(sql.where(student.c.resident_id.in_(chunk)))
-            for rid, is_self, category, orphan, disability in rows:
-                found = out.setdefault(rid, set())
-                if category in ("tekun", "dibao"):
-                    found.add(category)
-                if is_self and orphan:
-                    found.add("orphan")
-                if category == "disabled" or (is_self and disability):
-                    found.add("disabled")
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        rows = session.execute(sql.where(student.c.resident_id.in_(chunk)))
+        for rid, is_self, category, orphan, disability in rows:
+            found = out.setdefault(rid, set())
+            if category in ("tekun", "dibao"):
+                found.add(category)
+            if is_self and orphan:
+                found.add("orphan")
+            if category == "disabled" or (is_self and disability):
+                found.add("disabled")
     return {k: frozenset(v) for k, v in out.items()}
 
 
 def premium_population(
-    *, engine: Engine, on: date, progress: Callable[[int], Any] | None = None
+    *, session: Session, on: date, progress: Callable[[int], Any] | None = None
 ) -> pa.Table:
     """Everyone monitored on ``on``, once: prefecture (4 digits), group, dibao_class.
 
@@ -207,7 +208,7 @@ def premium_population(
     person with several active memberships takes the first group in
     :data:`safetynet.codes.MEDICAL_GROUPS` order (tekun before dibao before …).
     """
-    _require(engine)
+    _require(session)
     sql = (
         select(
             Membership.person_id,
@@ -226,23 +227,20 @@ def premium_population(
     grp: list[int] = []
     cls: list[str | None] = []
     town: list[str] = []
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=50_000).execute(sql)
-        for rows in result.partitions():
-            for person_id, category, relapsed, medical_group, dibao_class, township in rows:
-                group = medical_group or rules.default_medical_group(
-                    category, relapsed=bool(relapsed)
+    result = session.execute(sql, execution_options={"stream_results": True, "yield_per": 50_000})
+    for rows in result.partitions():
+        for person_id, category, relapsed, medical_group, dibao_class, township in rows:
+            group = medical_group or rules.default_medical_group(category, relapsed=bool(relapsed))
+            if group not in _GROUP_RANK:
+                raise UnknownMedicalGroup(
+                    f"登记库中有未知的医疗救助类别 / unknown medical_group {group!r}"
                 )
-                if group not in _GROUP_RANK:
-                    raise UnknownMedicalGroup(
-                        f"登记库中有未知的医疗救助类别 / unknown medical_group {group!r}"
-                    )
-                pid.append(person_id)
-                grp.append(_GROUP_RANK[group])
-                cls.append(dibao_class or None)
-                town.append(township)
-            if progress:
-                progress(len(rows))
+            pid.append(person_id)
+            grp.append(_GROUP_RANK[group])
+            cls.append(dibao_class or None)
+            town.append(township)
+        if progress:
+            progress(len(rows))
     if not pid:
         return pa.table(
             {

@@ -1,7 +1,7 @@
 """Registry queries and single-record rules: who is monitored, primary categories, statistics.
 
 Bulk loading lives in :mod:`safetynet.registry.importer`; everything here takes keyword-only
-arguments and works on SQLite and PostgreSQL alike.
+arguments, works in the caller's ``session`` (never commits) and on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from safetynet import codes
@@ -121,26 +121,27 @@ def primary_counts(
 
 
 def stats(
-    *, engine: Engine, on: date, population: int | None = None, params: ParameterSet | None = None
-) -> Stats:
+    *, session: Session, on: date, population: int | None = None,
+    params: ParameterSet | None = None,
+) -> Stats:  # fmt: skip
     """The seed-style summary from the database (see docs/registry.md for the denominator)."""
     priority = primary_priority(on, params)
     pop = population if population is not None else population_default(on, params)
-    with engine.connect() as conn:
-        counts = primary_counts(conn=conn, on=on, priority=priority)
-        sub = _primary_subquery(on, priority)
-        seed_ranks = [i for i, c in enumerate(priority) if c in codes.SEED_CATEGORIES]
-        pref = func.substr(Household.township_code, 1, 4)
-        rows = conn.execute(
-            select(pref.label("code"), func.count())
-            .select_from(sub)
-            .join(Person, Person.id == sub.c.person_id)
-            .join(Household, Household.id == Person.household_id)
-            .where(sub.c.rank.in_(seed_ranks))
-            .group_by(pref)
-            .order_by(pref)
-        ).all()
-    names = region_names(engine=engine, codes=[r[0] for r in rows])
+    conn = session.connection()
+    counts = primary_counts(conn=conn, on=on, priority=priority)
+    sub = _primary_subquery(on, priority)
+    seed_ranks = [i for i, c in enumerate(priority) if c in codes.SEED_CATEGORIES]
+    pref = func.substr(Household.township_code, 1, 4)
+    rows = conn.execute(
+        select(pref.label("code"), func.count())
+        .select_from(sub)
+        .join(Person, Person.id == sub.c.person_id)
+        .join(Household, Household.id == Person.household_id)
+        .where(sub.c.rank.in_(seed_ranks))
+        .group_by(pref)
+        .order_by(pref)
+    ).all()
+    names = region_names(session=session, codes=[r[0] for r in rows])
     seed = [c for c in priority if c in codes.SEED_CATEGORIES]
     total = sum(counts[c] for c in seed)
     other = codes.OTHER_HARDSHIP
@@ -183,63 +184,53 @@ def _person_out(session: Session, p: Person, *, unmasked: bool) -> PersonOut:
     )  # fmt: skip
 
 
-def get_person(*, engine: Engine, resident_id: str, unmasked: bool = False) -> PersonOut | None:
+def get_person(*, session: Session, resident_id: str, unmasked: bool = False) -> PersonOut | None:
     """A person with memberships and moves, by resident ID (any accepted spelling)."""
     from safetynet.ids import normalize
 
-    with Session(engine) as session:
-        p = session.scalars(
-            select(Person).where(Person.resident_id == normalize(resident_id))
-        ).first()
-        return _person_out(session, p, unmasked=unmasked) if p else None
+    p = session.scalars(select(Person).where(Person.resident_id == normalize(resident_id))).first()
+    return _person_out(session, p, unmasked=unmasked) if p else None
 
 
 def get_household(
-    *, engine: Engine, household_id: int, unmasked: bool = False
+    *, session: Session, household_id: int, unmasked: bool = False
 ) -> HouseholdOut | None:
     """A household with its members."""
-    with Session(engine) as session:
-        h = session.get(Household, household_id)
-        if h is None:
-            return None
-        people = session.scalars(
-            select(Person).where(Person.household_id == h.id).order_by(Person.id)
-        )
-        return HouseholdOut(
-            id=h.id, head_resident_id=h.head_resident_id if unmasked else mask_id(h.head_resident_id),
-            township_code=h.township_code, village_code=h.village_code, urban=h.urban,
-            address=h.address, members=[_person_out(session, p, unmasked=unmasked) for p in people],
-        )  # fmt: skip
+    h = session.get(Household, household_id)
+    if h is None:
+        return None
+    people = session.scalars(select(Person).where(Person.household_id == h.id).order_by(Person.id))
+    return HouseholdOut(
+        id=h.id, head_resident_id=h.head_resident_id if unmasked else mask_id(h.head_resident_id),
+        township_code=h.township_code, village_code=h.village_code, urban=h.urban,
+        address=h.address, members=[_person_out(session, p, unmasked=unmasked) for p in people],
+    )  # fmt: skip
 
 
-def list_imports(*, engine: Engine, limit: int = 50) -> list[ImportLogEntry]:
+def list_imports(*, session: Session, limit: int = 50) -> list[ImportLogEntry]:
     """The import log, newest first."""
-    with Session(engine) as session:
-        rows = session.scalars(
-            select(RegistryImport).order_by(RegistryImport.id.desc()).limit(limit)
-        )
-        return [ImportLogEntry.model_validate(r, from_attributes=True) for r in rows]
+    rows = session.scalars(select(RegistryImport).order_by(RegistryImport.id.desc()).limit(limit))
+    return [ImportLogEntry.model_validate(r, from_attributes=True) for r in rows]
 
 
-def list_rejects(*, engine: Engine, import_id: int) -> list[dict[str, Any]]:
+def list_rejects(*, session: Session, import_id: int) -> list[dict[str, Any]]:
     """The quarantined rows of one import, by row number."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(RegistryReject.row_number, RegistryReject.field, RegistryReject.value,
-                   RegistryReject.reason_zh, RegistryReject.reason_en)
-            .where(RegistryReject.import_id == import_id)
-            .order_by(RegistryReject.row_number)
-        ).mappings().all()  # fmt: skip
-        return [dict(r) for r in rows]
+    rows = session.execute(
+        select(RegistryReject.row_number, RegistryReject.field, RegistryReject.value,
+               RegistryReject.reason_zh, RegistryReject.reason_en)
+        .where(RegistryReject.import_id == import_id)
+        .order_by(RegistryReject.row_number)
+    ).mappings().all()  # fmt: skip
+    return [dict(r) for r in rows]
 
 
-def export_rejects(*, engine: Engine, import_id: int, out: Path) -> int:
+def export_rejects(*, session: Session, import_id: int, out: Path) -> int:
     """Write an import's rejects to XLSX (行号, 字段, 值, 原因, reason); return the count."""
     from openpyxl import Workbook
 
     from safetynet.registry._reader import HEADINGS
 
-    rows = list_rejects(engine=engine, import_id=import_id)
+    rows = list_rejects(session=session, import_id=import_id)
     wb = Workbook()
     ws = wb.active
     assert ws is not None

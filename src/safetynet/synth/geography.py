@@ -24,6 +24,7 @@ import numpy as np
 __all__ = [
     "Geography",
     "Townships",
+    "is_synthetic_township",
     "load_geography",
     "synthetic_townships",
     "townships_from_codes",
@@ -122,6 +123,15 @@ class Townships:
     first: np.ndarray  # first township index of each county (len = counties + 1)
     village_count: np.ndarray  # villages per township (0 = none known)
     village_names: list[str]  # flat, township after township
+
+
+def is_synthetic_township(code: str) -> bool:
+    """Whether a township code is one the generator makes (``county6 + 900..999``).
+
+    >>> is_synthetic_township("620102901"), is_synthetic_township("620102001")
+    (True, False)
+    """
+    return code[6:7] == "9" and code[6:9].isdigit()
 
 
 def synthetic_townships(geo: Geography, rng: np.random.Generator) -> Townships:

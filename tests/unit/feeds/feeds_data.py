@@ -93,3 +93,21 @@ def paused_ingest(db_url: str, tmp_path: Path, path: Path) -> Iterator[tuple[Any
     finally:
         proc.kill()  # SIGKILL
         proc.wait(timeout=30)
+
+
+def ingest_log(engine: Any, **filters: Any) -> list[dict[str, Any]]:
+    """The ingest log, read in a unit of work of its own."""
+    from safetynet.db import unit_of_work
+    from safetynet.feeds.service import list_ingests
+
+    with unit_of_work(engine) as session:
+        return list_ingests(session=session, **filters)
+
+
+def quarantine(engine: Any, *, source: str, month: str) -> list[dict[str, Any]]:
+    """The current quarantine of (source, month), read in a unit of work of its own."""
+    from safetynet.db import unit_of_work
+    from safetynet.feeds.service import current_rejects
+
+    with unit_of_work(engine) as session:
+        return current_rejects(session=session, source=source, month=month)

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import text
 
 from safetynet.config import get_settings
-from safetynet.feeds.service import current_rejects, ingest_file, list_ingests
+from safetynet.feeds.service import ingest_file
 from safetynet.feeds.specs import FeedRefused
-from tests.unit.feeds.feeds_data import GOOD, GOOD2, acceptance_bytes
+from tests.unit.feeds.feeds_data import GOOD, GOOD2, acceptance_bytes, ingest_log, quarantine
 from tests.unit.hostile import (
     assert_clean_refusal,
     corrupt_parquet,
@@ -36,7 +36,7 @@ def _lake(source: str = "death", month: str = "2024-01") -> list[dict]:
 
 def _reasons(engine, source: str = "death") -> dict[int, set[str]]:
     got: dict[int, set[str]] = {}
-    for r in current_rejects(engine=engine, source=source, month="2024-01"):
+    for r in quarantine(engine, source=source, month="2024-01"):
         got.setdefault(r["row_number"], set()).add(r["reason"])
     return got
 
@@ -143,7 +143,7 @@ def test_nul_deep_in_the_file_is_quarantined_on_both_databases(engine, tmp_path)
     r = ingest_file(engine=engine, source="death", month="2024-01", path=path)
     assert r.rows_read == r.rows_accepted + r.rows_quarantined
     assert "张\x00三" not in {row["name"] for row in _lake()}
-    rejects = current_rejects(engine=engine, source="death", month="2024-01")
+    rejects = quarantine(engine, source="death", month="2024-01")
     (nul,) = [x for x in rejects if x["record_id"] == "N1"]
     assert (nul["row_number"], nul["field"], nul["reason"]) == (6001, "name", "control_char")
     assert "\x00" not in nul["value"] and "\\x00" in nul["value"]
@@ -197,7 +197,7 @@ def test_over_long_fields_are_quarantined_with_the_reason(engine, tmp_path):
     path.write_bytes("\n".join(lines).encode("utf-8"))
     r = ingest_file(engine=engine, source="death", month="2024-01", path=path)
     assert (r.rows_accepted, r.rows_quarantined) == (1, 4)
-    rejects = current_rejects(engine=engine, source="death", month="2024-01")
+    rejects = quarantine(engine, source="death", month="2024-01")
     by_row = {x["row_number"]: x for x in rejects}
     assert {n: x["reason"] for n, x in by_row.items()} == dict.fromkeys((2, 3, 4, 5), "too_long")
     assert by_row[2]["field"] == "name" and "50" in by_row[2]["reason_en"]
@@ -282,7 +282,7 @@ def test_ingest_dir_skips_links_fifos_and_folders_and_says_why(use_db, tmp_path)
         ("relapse.csv", "folder"),
     ):
         assert any(name in p and why in p for p in data["problems"]), problems
-    assert list_ingests(engine=_engine(), source="death") == []
+    assert ingest_log(_engine(), source="death") == []
 
 
 def _engine():

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from safetynet.cli.main import app
 from safetynet.config import get_settings
-from safetynet.feeds.service import current_rejects, ingest_file, list_ingests
+from safetynet.feeds.service import ingest_file
 from safetynet.feeds.specs import FeedRefused
 from tests.unit.feeds.feeds_data import (
     GOOD,
@@ -20,6 +20,8 @@ from tests.unit.feeds.feeds_data import (
     HOSPITAL_HEAD,
     acceptance_bytes,
     expected_rejects,
+    ingest_log,
+    quarantine,
     wrong_check,
 )
 
@@ -42,7 +44,7 @@ def test_acceptance_file(engine, acceptance_file):
     assert (r.rows_accepted, r.rows_quarantined) == (2, 8)
     assert r.rows_read == r.rows_accepted + r.rows_quarantined
 
-    rejects = current_rejects(engine=engine, source="hospital", month="2024-01")
+    rejects = quarantine(engine, source="hospital", month="2024-01")
     got: dict[int, set[str]] = {}
     for row in rejects:
         got.setdefault(row["row_number"], set()).add(row["reason"])
@@ -69,8 +71,8 @@ def test_acceptance_file(engine, acceptance_file):
     again = ingest_file(engine=engine, source="hospital", month="2024-01", path=acceptance_file)
     assert again.repeat and again.id != r.id
     assert _partition("hospital", "2024-01").read_bytes() == before
-    assert current_rejects(engine=engine, source="hospital", month="2024-01") == rejects
-    log = list_ingests(engine=engine, source="hospital")
+    assert quarantine(engine, source="hospital", month="2024-01") == rejects
+    log = ingest_log(engine, source="hospital")
     assert [row["repeat"] for row in log] == [True, False]
     assert log[0]["rows_read"] == log[0]["rows_accepted"] + log[0]["rows_quarantined"]
 
@@ -88,7 +90,7 @@ def test_new_file_replaces_partition_and_quarantine(engine, acceptance_file, tmp
     assert pq.read_table(_partition("hospital", "2024-01")).column("record_id").to_pylist() == [
         "ZY100"
     ]
-    assert current_rejects(engine=engine, source="hospital", month="2024-01") == []
+    assert quarantine(engine, source="hospital", month="2024-01") == []
     # Back to the first file: not a repeat (the partition holds another file now).
     back = ingest_file(engine=engine, source="hospital", month="2024-01", path=acceptance_file)
     assert not back.repeat and back.rows_quarantined == 8
@@ -112,7 +114,7 @@ def test_unreadable_file_is_refused_and_nothing_changes(engine, acceptance_file,
     with pytest.raises(FeedRefused, match="编码"):
         ingest_file(engine=engine, source="hospital", month="2024-01", path=latin)
     assert _partition("hospital", "2024-01").read_bytes() == before
-    assert len(list_ingests(engine=engine)) == 1
+    assert len(ingest_log(engine)) == 1
     assert not list(_partition("hospital", "2024-01").parent.parent.glob(".tmp-*"))
 
 
@@ -125,7 +127,7 @@ def test_mixed_encoding_deep_in_file_is_refused(engine, tmp_path):
     )
     with pytest.raises(FeedRefused, match="UTF-8"):
         ingest_file(engine=engine, source="hospital", month="2024-01", path=path)
-    assert list_ingests(engine=engine) == []
+    assert ingest_log(engine) == []
     assert not _partition("hospital", "2024-01").exists()
 
 
@@ -148,9 +150,7 @@ def test_disease_major_flag(engine, tmp_path):
     assert (r.rows_accepted, r.rows_quarantined) == (2, 1)
     lake = pq.read_table(_partition("disease", "2024-01"))
     assert lake.column("major_disease").to_pylist() == [True, False]
-    reasons = {
-        x["reason"] for x in current_rejects(engine=engine, source="disease", month="2024-01")
-    }
+    reasons = {x["reason"] for x in quarantine(engine, source="disease", month="2024-01")}
     assert reasons == {"date_after_month"}
 
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from safetynet.config import get_settings
-from safetynet.feeds.service import current_rejects, ingest_file, list_ingests
-from tests.unit.feeds.feeds_data import GOOD, GOOD2, HOSPITAL_HEAD, paused_ingest
+from safetynet.feeds.service import ingest_file
+from tests.unit.feeds.feeds_data import (
+    GOOD,
+    GOOD2,
+    HOSPITAL_HEAD,
+    ingest_log,
+    paused_ingest,
+    quarantine,
+)
 
 
 def _file(path: Path, rows: list[str]) -> Path:
@@ -20,7 +27,7 @@ def test_sigkill_before_swap_keeps_previous_partition(engine, db_url, tmp_path):
     ingest_file(engine=engine, source="hospital", month="2024-01", path=first)
     partition = get_settings().feed_partition("hospital", "2024-01")
     before = (partition / "part-0.parquet").read_bytes()
-    rejects_before = current_rejects(engine=engine, source="hospital", month="2024-01")
+    rejects_before = quarantine(engine, source="hospital", month="2024-01")
 
     with paused_ingest(db_url, tmp_path, second) as (proc, temp_dir):
         assert (temp_dir / "part-0.parquet").is_file()  # new partition fully written…
@@ -28,8 +35,8 @@ def test_sigkill_before_swap_keeps_previous_partition(engine, db_url, tmp_path):
 
     # …but never swapped in: the old partition, quarantine and log are untouched.
     assert (partition / "part-0.parquet").read_bytes() == before
-    assert current_rejects(engine=engine, source="hospital", month="2024-01") == rejects_before
-    assert len(list_ingests(engine=engine)) == 1
+    assert quarantine(engine, source="hospital", month="2024-01") == rejects_before
+    assert len(ingest_log(engine)) == 1
 
     # The next ingest tidies the leftover temporary directory and completes.
     r = ingest_file(engine=engine, source="hospital", month="2024-01", path=second)
@@ -39,4 +46,4 @@ def test_sigkill_before_swap_keeps_previous_partition(engine, db_url, tmp_path):
         ".month=2024-01.lock",
         "month=2024-01",
     ]
-    assert current_rejects(engine=engine, source="hospital", month="2024-01") == []
+    assert quarantine(engine, source="hospital", month="2024-01") == []

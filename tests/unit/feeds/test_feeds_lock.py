@@ -23,8 +23,14 @@ from safetynet.cli.main import app
 from safetynet.config import get_settings
 from safetynet.feeds import lake
 from safetynet.feeds.lake import PartitionBusy, lock_path
-from safetynet.feeds.service import ingest_file, list_ingests
-from tests.unit.feeds.feeds_data import GOOD, GOOD2, HOSPITAL_HEAD, paused_ingest
+from safetynet.feeds.service import ingest_file
+from tests.unit.feeds.feeds_data import (
+    GOOD,
+    GOOD2,
+    HOSPITAL_HEAD,
+    ingest_log,
+    paused_ingest,
+)
 
 BUSY_ZH = "hospital 2024-01 的另一次导入仍在进行"
 BUSY_EN = "another ingest of hospital 2024-01 is still running"
@@ -89,7 +95,7 @@ def test_same_partition_times_out_other_partitions_do_not_wait(engine, tmp_path)
         assert "0.3 s" in str(busy.value)
         # …and changed nothing.
         assert (partition / "part-0.parquet").read_bytes() == before
-        assert len(list_ingests(engine=engine)) == 1
+        assert len(ingest_log(engine)) == 1
 
         # Another month of the source and another source of the month do not wait at all.
         feb = ingest_file(
@@ -140,7 +146,7 @@ def test_waiting_ingest_goes_on_once_the_lock_is_released(engine, tmp_path):
         assert waiting.wait(30)  # the ingest found the lock taken and said it waits
         # The lock is held for certain, so the ingest cannot have done anything yet.
         assert waiter.is_alive() and not outcome
-        assert list_ingests(engine=engine) == [] and not partition.exists()
+        assert ingest_log(engine) == [] and not partition.exists()
         assert holder.stdin is not None
         holder.stdin.close()
         holder.wait(timeout=30)
@@ -148,7 +154,7 @@ def test_waiting_ingest_goes_on_once_the_lock_is_released(engine, tmp_path):
     assert not waiter.is_alive()
     assert "error" not in outcome, outcome
     assert outcome["result"].rows_accepted == 3
-    assert len(list_ingests(engine=engine)) == 1
+    assert len(ingest_log(engine)) == 1
 
 
 def test_running_ingest_is_not_disturbed_by_a_second_one(engine, db_url, tmp_path):
@@ -162,7 +168,7 @@ def test_running_ingest_is_not_disturbed_by_a_second_one(engine, db_url, tmp_pat
                 engine=engine, source="hospital", month="2024-01", path=second, lock_timeout=0.2
             )
         assert (temp_dir / "part-0.parquet").is_file()  # the running ingest's work is intact
-        assert list_ingests(engine=engine) == []
+        assert ingest_log(engine) == []
 
     # A killed holder leaves no stale lock: the next ingest runs at once.
     r = ingest_file(engine=engine, source="hospital", month="2024-01", path=second, lock_timeout=0)

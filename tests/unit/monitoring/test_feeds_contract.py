@@ -4,6 +4,7 @@ and the month's run raises the warning the file's record implies."""
 from __future__ import annotations
 
 from safetynet.config import get_settings
+from safetynet.db import unit_of_work
 from safetynet.feeds.service import ingest_file
 from safetynet.ids import mask
 from safetynet.monitoring import service
@@ -30,13 +31,15 @@ def test_an_ingested_hospital_file_raises_its_warning(engine, registry, example_
     ingested = ingest_file(engine=engine, source="hospital", month="2024-01", path=path)
     assert (ingested.rows_accepted, ingested.rows_quarantined) == (2, 0)
 
-    summary = service.run_month(
-        engine, month="2024-01", parameters=example_params, lake=get_settings().lake
-    )
+    with unit_of_work(engine) as session:
+        summary = service.run_month(
+            session=session, month="2024-01", parameters=example_params, lake=get_settings().lake
+        )
     # 30 points × 1.5 (out-of-pocket ≥ 10,000) = 45; identity dibao_edge × 1.5 = 67.5 → 68
     assert summary.by_level == {"blue": 0, "yellow": 1, "orange": 0, "red": 0}
     assert summary.unmatched["hospital"] == 1
-    (found,) = service.explanations(engine, household_id=ids[1], month="2024-01")
+    with unit_of_work(engine) as session:
+        (found,) = service.explanations(session=session, household_id=ids[1], month="2024-01")
     assert found["score"] == 68 and found["level"] == "yellow"
     assert (
         found["lines"][0] == f"住院 hospital · {mask(A[1])} · 个人自付 12000.00 元: 30 × 1.5 = 45"

@@ -27,7 +27,14 @@ from typer.testing import CliRunner
 
 from safetynet.cli.main import app
 from safetynet.config import get_settings
-from safetynet.db import _alembic_config, current_revision, make_engine, scratch_schema, upgrade
+from safetynet.db import (
+    _alembic_config,
+    current_revision,
+    make_engine,
+    scratch_schema,
+    unit_of_work,
+    upgrade,
+)
 from safetynet.monitoring import service
 from safetynet.monitoring.models import WarningEvidence, WarningMonth
 from safetynet.monitoring.params import load_monitoring_parameters
@@ -94,7 +101,8 @@ def export(engine: Engine) -> dict[str, Any]:
         ).all()
     findings: dict[tuple[int, str], dict[str, Any]] = {}
     for hh, month in keys:
-        shown = service.explanations(engine, household_id=hh, month=month)
+        with unit_of_work(engine) as session:
+            shown = service.explanations(session=session, household_id=hh, month=month)
         assert shown, (hh, month)
         first = {
             k: v
@@ -198,9 +206,11 @@ def test_migration_keeps_the_findings_of_a_synthetic_year(
                 rerun=month in done,
                 now=now,
             )
-            s = service.run_month(
-                new, month=month, parameters=parameters, lake=tmp_path / "new" / "lake"
-            )
+            with unit_of_work(new) as session:
+                s = service.run_month(
+                    session=session, month=month, parameters=parameters,
+                    lake=tmp_path / "new" / "lake",
+                )  # fmt: skip
             assert (s.warnings_new, s.warnings_updated) == counts, month
             done.add(month)
         before = legacy_warnings.export(old)

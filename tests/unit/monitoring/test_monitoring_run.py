@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
+from safetynet.db import unit_of_work
 from safetynet.ids import mask
 from safetynet.monitoring import service, store
 from safetynet.monitoring.models import MonitoringRun, WarningEvidence, WarningMonth
@@ -31,7 +32,8 @@ EXPECTED_LINES = [
 
 
 def _run(engine, lake, params, month="2024-01"):
-    return service.run_month(engine, month=month, parameters=params, lake=lake)
+    with unit_of_work(engine) as session:
+        return service.run_month(session=session, month=month, parameters=params, lake=lake)
 
 
 def _cases(engine):

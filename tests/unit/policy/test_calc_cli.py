@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
+from safetynet.db import unit_of_work
 from safetynet.regions import service as regions_service
 
 runner = CliRunner()
@@ -199,19 +200,20 @@ def test_grants_veteran_funds_everyone_and_says_the_quota_is_ignored(tmp_path: P
 
 
 def _registry(engine: Engine) -> None:
-    regions_service.upsert(
-        engine=engine,
-        rows=[
-            ("62", "甘肃省"),
-            ("6201", "兰州市"),
-            ("620102", "城关区"),
-            ("620102901", "模拟街道（模拟）"),
-            ("6202", "嘉峪关市"),
-            ("620201", "嘉峪关市辖区"),
-            ("620201901", "模拟镇（模拟）"),
-        ],
-        source="test",
-    )
+    with unit_of_work(engine) as session:
+        regions_service.upsert(
+            session=session,
+            rows=[
+                ("62", "甘肃省"),
+                ("6201", "兰州市"),
+                ("620102", "城关区"),
+                ("620102901", "模拟街道（模拟）"),
+                ("6202", "嘉峪关市"),
+                ("620201", "嘉峪关市辖区"),
+                ("620201901", "模拟镇（模拟）"),
+            ],
+            source="test",
+        )
     with engine.begin() as conn:
         for hid, town in ((1, "620102901"), (2, "620201901")):
             conn.execute(

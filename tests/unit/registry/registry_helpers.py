@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from safetynet.db import unit_of_work
 from safetynet.ids import check_digit
 from safetynet.regions import service as regions_service
 from safetynet.registry._reader import HEADINGS
@@ -50,4 +51,5 @@ def write_csv(path: Path, rows: Iterable[dict[str, str]], *, encoding: str = "ut
 
 def insert_regions(engine: Engine) -> None:
     """The test divisions, loaded through the regions service (levels and parents derived)."""
-    regions_service.upsert(engine=engine, rows=REGIONS, source="test")
+    with unit_of_work(engine) as session:
+        regions_service.upsert(session=session, rows=REGIONS, source="test")

@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.engine import Engine
 
 from safetynet import codes
+from safetynet.db import unit_of_work
 from safetynet.registry import rules
 from safetynet.registry.models import Household, Membership, Person
 from safetynet.registry.queries import (
@@ -143,7 +144,8 @@ def test_premium_population_takes_the_registry_default_group(regdb: Engine, rela
         [{"person_id": p, "category": c, "valid_from": DAY0, "relapsed": relapsed,
           "medical_group": ""} for p, c in zip(people, cats, strict=True)],
     )  # fmt: skip
-    table = premium_population(engine=regdb, on=DAY0)
+    with unit_of_work(regdb) as session:
+        table = premium_population(session=session, on=DAY0)
     assert table["group"].to_pylist() == [
         rules.default_medical_group(c, relapsed=relapsed) for c in cats
     ]

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
-from safetynet.db import session_scope
+from safetynet.db import unit_of_work
 from safetynet.policy._money import CalcError
 from safetynet.regions import service as regions_service
 from safetynet.standards import service
@@ -92,31 +92,32 @@ def _counts(engine: Engine) -> tuple[int, int, int]:
 
 
 def test_import_quarantine_and_idempotence(engine: Engine, tmp_path: Path) -> None:
-    regions_service.load_builtin(engine=engine)
+    with unit_of_work(engine) as session:
+        regions_service.load_builtin(session=session)
     path = _file(tmp_path, GOOD + BAD)
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         first = service.import_file(session=session, path=path, actor="t")
     assert (first.rows_read, first.accepted, first.rejected) == (13, 3, 10)
     assert (first.new, first.updated, first.unchanged, first.repeat) == (3, 0, 0, False)
     assert first.rejects[-1].reason == "county_unknown" and first.rejects[-1].value == "629999"
     assert _counts(engine) == (3, 1, 10)
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         rejects = service.list_rejects(session=session, import_id=first.import_id)
     assert [r["row_number"] for r in rejects] == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     # the same file again: a repeat, nothing changed
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         again = service.import_file(session=session, path=path, actor="t")
     assert again.repeat and _counts(engine) == (3, 2, 10)
     # forced: checked again, every row unchanged
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         forced = service.import_file(session=session, path=path, actor="t", force=True)
     assert (forced.new, forced.updated, forced.unchanged) == (0, 0, 3)
     # a corrected figure updates the row of the same key
     fixed = _file(tmp_path, "620102,城镇,dibao,780,2024-01-01,更正\n", name="fix.csv")
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         fix = service.import_file(session=session, path=fixed, actor="t")
     assert (fix.new, fix.updated) == (0, 1)
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         rows = service.list_standards(session=session, on=date(2024, 6, 30))
         later = service.list_standards(session=session, on=date(2024, 7, 1))
     dibao = {r["valid_from"]: r["amount"] for r in rows if r["kind"] == "dibao"}
@@ -125,16 +126,17 @@ def test_import_quarantine_and_idempotence(engine: Engine, tmp_path: Path) -> No
 
 
 def test_failed_import_writes_nothing(engine: Engine, tmp_path: Path) -> None:
-    regions_service.load_builtin(engine=engine)
+    with unit_of_work(engine) as session:
+        regions_service.load_builtin(session=session)
     path = _file(tmp_path, GOOD)
-    with pytest.raises(RuntimeError), session_scope(engine) as session:
+    with pytest.raises(RuntimeError), unit_of_work(engine) as session:
         service.import_file(session=session, path=path, actor="t")
         raise RuntimeError("the edge fails after the import")
     assert _counts(engine) == (0, 0, 0)
 
 
 def test_load_set_refuses_an_empty_table(engine: Engine) -> None:
-    with session_scope(engine) as session, pytest.raises(CalcError, match="no standards"):
+    with unit_of_work(engine) as session, pytest.raises(CalcError, match="no standards"):
         service.load_set(session=session)
 
 

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from safetynet.cli.main import app
 from safetynet.cli.synth import DEMO_PARAMS, demo_step
+from safetynet.db import unit_of_work
 from safetynet.regions import service as regions
 
 runner = CliRunner()
@@ -45,12 +46,13 @@ def test_demo_step_skips_an_existing_build(tmp_path: Path) -> None:
 
 
 def test_townships_from_db(engine: Engine, use_db: str, tmp_path: Path) -> None:
-    regions.upsert(
-        engine=engine,
-        rows=[("62", "甘肃省"), ("6201", "兰州市"), ("620102", "城关区"),
-              ("620102001", "酒泉路街道"), ("620102002", "张掖路街道")],
-        source="import:test",
-    )  # fmt: skip
+    with unit_of_work(engine) as session:
+        regions.upsert(
+            session=session,
+            rows=[("62", "甘肃省"), ("6201", "兰州市"), ("620102", "城关区"),
+                  ("620102001", "酒泉路街道"), ("620102002", "张掖路街道")],
+            source="import:test",
+        )  # fmt: skip
     out = tmp_path / "p"
     result = runner.invoke(
         app,

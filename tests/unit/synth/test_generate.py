@@ -210,6 +210,7 @@ def test_moves_file_imports_as_dated_moves(tiny: tuple[Path, Manifest], engine: 
     day inside the feed months, and adds or changes no membership."""
     from sqlalchemy import text
 
+    from safetynet.db import unit_of_work
     from safetynet.regions import service as regions
     from safetynet.registry.importer import import_file
 
@@ -217,8 +218,9 @@ def test_moves_file_imports_as_dated_moves(tiny: tuple[Path, Manifest], engine: 
     moves = manifest["moves"]
     assert moves["persons"] == round(manifest["registry"]["persons"] * 0.01 * 3 / 12) > 0
     assert moves["joins"] + moves["splits"] == moves["persons"] and moves["splits"] > 0
-    regions.load_builtin(engine=engine)
-    regions.import_divisions(engine=engine, paths=[out / "divisions.csv"])
+    with unit_of_work(engine) as session:
+        regions.load_builtin(session=session)
+        regions.import_divisions(session=session, paths=[out / "divisions.csv"])
     first = import_file(engine=engine, path=out / "registry.csv", actor="test")
     assert first.rejected == 0 and first.moves == 0
     s = import_file(engine=engine, path=out / moves["file"], actor="test")

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from safetynet.db import session_scope as unit_of_work
+from safetynet.db import unit_of_work
 from safetynet.monitoring.models import WarningMonth
 from safetynet.workflow.models import Case, CaseMonth
 from safetynet.workflow.schemas import CaseCounts, Finding
