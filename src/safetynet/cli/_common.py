@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "JsonOpt",
     "console",
+    "decimal_text",
     "dumps",
     "err_console",
     "fail",
@@ -35,11 +38,24 @@ err_console = Console(stderr=True)
 JsonOpt = typer.Option(False, "--json", help="Print JSON only.")
 
 
+def decimal_text(value: Decimal) -> str:
+    """A Decimal as a JSON number, exactly (trailing zeros dropped, never through a float).
+
+    >>> decimal_text(Decimal("99999999999999.99")), decimal_text(Decimal("310.50"))
+    ('99999999999999.99', '310.5')
+    >>> decimal_text(Decimal("380.00")), decimal_text(Decimal("-0.10"))
+    ('380', '-0.1')
+    """
+    if not value.is_finite():
+        raise ValueError(f"not a finite amount: {value}")
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value) if value != value.to_integral_value() else int(value)
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, set | frozenset | tuple):
@@ -48,8 +64,30 @@ def _default(value: Any) -> Any:
 
 
 def dumps(obj: Any) -> str:
-    """Compact JSON with Chinese kept readable, dates as ISO strings, Decimals as numbers."""
-    return json.dumps(obj, ensure_ascii=False, default=_default)
+    """JSON with Chinese kept readable, dates as ISO strings and Decimals as exact numbers.
+
+    Money is a ``Decimal`` (yuan, two decimals) and stays exact on the wire: the standard
+    encoder would go through a binary float (99999999999999.99 would print as …98). Each
+    Decimal is written as a placeholder string carrying a random token and its exact text,
+    and the placeholders are then replaced by the bare numbers.
+
+    >>> dumps({"subsidy": Decimal("99999999999999.99"), "people": 2, "on": date(2024, 6, 30)})
+    '{"subsidy": 99999999999999.99, "people": 2, "on": "2024-06-30"}'
+    """
+    token = secrets.token_hex(8)
+    found = False
+
+    def default(value: Any) -> Any:
+        nonlocal found
+        if isinstance(value, Decimal):
+            found = True
+            return f"{token}:{decimal_text(value)}"
+        return _default(value)
+
+    text = json.dumps(obj, ensure_ascii=False, default=default)
+    if not found:
+        return text
+    return re.sub(f'"{token}:([-0-9.]+)"', r"\1", text)
 
 
 def print_json(obj: Any) -> None:

@@ -127,7 +127,7 @@ def grants(
     for notice in result.notices:  # stderr, so that --json output stays JSON only
         err_console.print(f"[yellow]注意 / Note:[/] {notice}", highlight=False, soft_wrap=True)
     write_allocation(result, out)
-    downgraded = sum(1 for g in result.grants if g.amount < g.wanted and g.amount > 0)
+    downgraded = result.downgraded
     summary = {
         "out": out,
         "students": len(result.grants),

@@ -150,6 +150,11 @@ class Allocation:
     explanation: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
 
+    @property
+    def downgraded(self) -> int:
+        """Students granted less than their tier wanted (but not nothing)."""
+        return sum(1 for g in self.grants if 0 < g.amount < g.wanted)
+
 
 def with_statuses(
     students: Sequence[Student], found: Mapping[str, frozenset[str]]
