@@ -189,7 +189,8 @@ def list_(
     from safetynet.feeds.service import list_ingests
 
     with unit_of_work() as session:
-        rows = list_ingests(session=session, source=source, month=month)
+        log = list_ingests(session=session, source=source, month=month)
+    rows = [r.model_dump() for r in log]
     if as_json:
         print_json(rows)
         return
@@ -217,7 +218,8 @@ def rejects(
 
     spec = _spec(source)
     with unit_of_work() as session:
-        rows = current_rejects(session=session, source=source, month=month)
+        quarantine = current_rejects(session=session, source=source, month=month)
+    rows = [r.model_dump() for r in quarantine]
     if xlsx is not None:
         n = write_rejects_xlsx(rows, spec, xlsx)
         if not as_json:

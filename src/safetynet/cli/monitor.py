@@ -172,7 +172,7 @@ def simulate(
     _month(month)
     try:
         with unit_of_work() as session:
-            out = sim(
+            simulation = sim(
                 session=session,
                 month=month,
                 current=_params(),
@@ -181,6 +181,7 @@ def simulate(
             )
     except NoFeedData as exc:
         fail(str(exc))
+    out = simulation.model_dump()
     if json:
         print_json(out)
         return

@@ -99,7 +99,9 @@ def rejects(
         if xlsx is not None:
             n = service.export_rejects(session=session, import_id=import_id, out=xlsx)
         else:
-            rows = service.list_rejects(session=session, import_id=import_id)
+            rows = [
+                r.model_dump() for r in service.list_rejects(session=session, import_id=import_id)
+            ]
     if xlsx is not None:
         if json_:
             print_json({"import_id": import_id, "rejected": n, "file": str(xlsx)})

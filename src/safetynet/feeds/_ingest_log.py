@@ -4,7 +4,6 @@ non-repeat ingest of a (source, month), a repeat's log row, and the bulk insert 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,38 +14,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
 from safetynet.feeds.models import FeedIngest
+from safetynet.feeds.schemas import IngestResult
 from safetynet.feeds.validate import REJECT_SCHEMA
 from safetynet.inputfiles import visible_array
 
-__all__ = ["IngestResult", "insert_rejects", "last_ingest", "log_repeat", "now"]
-
-
-@dataclass
-class IngestResult:
-    """What one ingest did (also what ``feeds ingest --json`` prints)."""
-
-    id: int
-    source: str
-    month: str
-    file_name: str
-    file_sha256: str
-    file_bytes: int
-    file_format: str
-    encoding: str | None
-    rows_read: int
-    rows_accepted: int
-    rows_quarantined: int
-    blank_lines: int
-    repeat: bool
-    partition_path: str
-    partition_sha256: str
-    actor: str
-    started_at: datetime
-    finished_at: datetime
-    extra_columns: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+__all__ = ["insert_rejects", "last_ingest", "log_repeat", "now"]
 
 
 def now() -> datetime:

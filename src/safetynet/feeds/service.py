@@ -24,7 +24,6 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from safetynet.config import Settings, get_settings
-from safetynet.feeds._ingest_log import IngestResult, insert_rejects, last_ingest, log_repeat, now
+from safetynet.feeds._ingest_log import insert_rejects, last_ingest, log_repeat, now
 from safetynet.feeds._pipeline import Progress, stream
 from safetynet.feeds.lake import (
     PART_FILE,
@@ -45,6 +44,7 @@ from safetynet.feeds.lake import (
 )
 from safetynet.feeds.models import FeedIngest, FeedReject
 from safetynet.feeds.readers import FeedRefused, open_feed
+from safetynet.feeds.schemas import IngestLogEntry, IngestResult, MonthIngest, QuarantineRow
 from safetynet.feeds.specs import SOURCES, FeedSpec, get_spec
 from safetynet.feeds.validate import lake_schema, month_bounds
 from safetynet.hashing import file_sha256
@@ -52,9 +52,11 @@ from safetynet.inputfiles import visible
 
 __all__ = [
     "MAJOR_DISEASE_PARAM",
+    "IngestLogEntry",
     "IngestResult",
     "MonthIngest",
     "PartitionBusy",
+    "QuarantineRow",
     "check_month",
     "current_rejects",
     "default_actor",
@@ -254,23 +256,24 @@ def _ingest_locked(
 
 def list_ingests(
     *, session: Session, source: str | None = None, month: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[IngestLogEntry]:
     """The ingest log, newest first."""
-    stmt = select(FeedIngest.__table__).order_by(FeedIngest.id.desc())
+    stmt = select(FeedIngest).order_by(FeedIngest.id.desc())
     if source:
         stmt = stmt.where(FeedIngest.source == source)
     if month:
         stmt = stmt.where(FeedIngest.month == month)
-    return [dict(r._mapping) for r in session.execute(stmt)]
+    return [IngestLogEntry.model_validate(r) for r in session.scalars(stmt)]
 
 
-def current_rejects(*, session: Session, source: str, month: str) -> list[dict[str, Any]]:
+def current_rejects(*, session: Session, source: str, month: str) -> list[QuarantineRow]:
     """The quarantine of the (source, month) partition as it stands, by row number."""
-    t = FeedReject.__table__
     stmt = (
-        select(t).where(t.c.source == source, t.c.month == month).order_by(t.c.row_number, t.c.id)
+        select(FeedReject)
+        .where(FeedReject.source == source, FeedReject.month == month)
+        .order_by(FeedReject.row_number, FeedReject.id)
     )
-    return [dict(r._mapping) for r in session.execute(stmt)]
+    return [QuarantineRow.model_validate(r) for r in session.scalars(stmt)]
 
 
 def _not_regular(entry: os.DirEntry[str]) -> str | None:
@@ -318,27 +321,6 @@ def find_month_files(directory: Path) -> tuple[dict[str, Path], list[str]]:
             continue
         found[stem] = path
     return found, problems
-
-
-@dataclass(frozen=True)
-class MonthIngest:
-    """What ``ingest_month`` did: one result per file ingested, one message per file not."""
-
-    month: str
-    results: list[IngestResult] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def rows_read(self) -> int:
-        return sum(r.rows_read for r in self.results)
-
-    @property
-    def rows_accepted(self) -> int:
-        return sum(r.rows_accepted for r in self.results)
-
-    @property
-    def rows_quarantined(self) -> int:
-        return sum(r.rows_quarantined for r in self.results)
 
 
 def ingest_month(
@@ -398,4 +380,4 @@ def ingest_month(
         results.append(result)
         if on_result:
             on_result(result)
-    return MonthIngest(month, results, problems)
+    return MonthIngest(month=month, results=results, problems=problems)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from safetynet.monitoring.engine import ScoringResult, make_backend, score_month
 from safetynet.monitoring.explain import explain_household
 from safetynet.monitoring.models import MonitoringRun, WarningMonth
 from safetynet.monitoring.params import INDICATORS, LEVELS, ScoringParams
-from safetynet.monitoring.schemas import RunListing
+from safetynet.monitoring.schemas import LevelChange, RunListing, RunSummary, Simulation
 from safetynet.monitoring.store import explanation_of, write_findings
 from safetynet.parameters import ParameterSet
 from safetynet.workflow.service import cases_covering, open_or_update_cases
@@ -47,30 +46,6 @@ Progress = Callable[[str], None]
 
 class NoFeedData(LookupError):
     """No department feed of the month is in the lake: nothing to score (bilingual message)."""
-
-
-@dataclass
-class RunSummary:
-    run_id: int | None
-    month: str
-    backend: str
-    repeat: bool
-    parameter_version: str
-    snapshot_hash: str
-    by_level: dict[str, int]
-    by_prefecture: dict[str, dict[str, int]]
-    unmatched: dict[str, int]
-    warnings_new: int = 0
-    warnings_updated: int = 0
-    timings: dict[str, float] = field(default_factory=dict)
-    #: indicators with no feed partition for the month (their hits cannot count yet)
-    missing_sources: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        """What ``monitor run --json`` prints (the backend under its CLI name, ``engine``)."""
-        out = dict(self.__dict__)
-        return {"run_id": out.pop("run_id"), "month": out.pop("month"),
-                "engine": out.pop("backend"), **out}  # fmt: skip
 
 
 def feed_partitions(lake: Path, month: str, *, required: bool = False) -> dict[str, list[Path]]:
@@ -277,19 +252,19 @@ def run_month(
     if progress:
         progress("write")
     return RunSummary(
-        run_id,
-        month,
-        backend,
-        repeat,
-        params.version,
-        shot.sha256,
-        by_level,
-        by_pref,
-        unmatched,
-        new,
-        updated,
-        timings,
-        missing,
+        run_id=run_id,
+        month=month,
+        backend=backend,
+        repeat=repeat,
+        parameter_version=params.version,
+        snapshot_hash=shot.sha256,
+        by_level=by_level,
+        by_prefecture=by_pref,
+        unmatched=unmatched,
+        warnings_new=new,
+        warnings_updated=updated,
+        timings=timings,
+        missing_sources=missing,
     )
 
 
@@ -326,7 +301,7 @@ def simulate(
     proposed: ParameterSet,
     lake: Path,
     backend: str = "duckdb",
-) -> dict[str, Any]:
+) -> Simulation:
     """Level counts under both parameter sets and the households whose level would change
     (reads only: nothing is written)."""
     from safetynet.monitoring.params import scoring_params
@@ -343,23 +318,23 @@ def simulate(
         for tag, d in levels.items()
     }
     changed = [
-        {
-            "household_id": hh,
-            "from": levels["current"].get(hh, (None, 0))[0],
-            "to": levels["proposed"].get(hh, (None, 0))[0],
-            "score_from": levels["current"].get(hh, (None, 0))[1],
-            "score_to": levels["proposed"].get(hh, (None, 0))[1],
-        }
+        LevelChange(
+            household_id=hh,
+            level_from=levels["current"].get(hh, (None, 0))[0],
+            level_to=levels["proposed"].get(hh, (None, 0))[0],
+            score_from=levels["current"].get(hh, (None, 0))[1],
+            score_to=levels["proposed"].get(hh, (None, 0))[1],
+        )
         for hh in sorted(set(levels["current"]) | set(levels["proposed"]))
         if levels["current"].get(hh, (None, 0))[0] != levels["proposed"].get(hh, (None, 0))[0]
     ]
-    return {
-        "month": month,
-        "current_version": cur_p.version,
-        "proposed_version": new_p.version,
-        "counts": counts,
-        "changed": changed,
-    }
+    return Simulation(
+        month=month,
+        current_version=cur_p.version,
+        proposed_version=new_p.version,
+        counts=counts,
+        changed=changed,
+    )
 
 
 def list_runs(*, session: Session, limit: int = 20) -> list[RunListing]:

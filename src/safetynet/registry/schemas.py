@@ -14,6 +14,7 @@ __all__ = [
     "MembershipOut",
     "PersonOut",
     "PrefectureCount",
+    "RejectRow",
     "Stats",
 ]
 
@@ -114,3 +115,13 @@ class Stats(BaseModel):
     share: float
     by_prefecture: list[PrefectureCount]
     other_hardship: CategoryCount
+
+
+class RejectRow(BaseModel):
+    """One quarantined value of an import (``registry rejects``)."""
+
+    row_number: int
+    field: str
+    value: str | None
+    reason_zh: str
+    reason_en: str

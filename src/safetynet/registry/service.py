@@ -37,6 +37,7 @@ from safetynet.registry.schemas import (
     MembershipOut,
     PersonOut,
     PrefectureCount,
+    RejectRow,
     Stats,
 )
 
@@ -213,7 +214,7 @@ def list_imports(*, session: Session, limit: int = 50) -> list[ImportLogEntry]:
     return [ImportLogEntry.model_validate(r, from_attributes=True) for r in rows]
 
 
-def list_rejects(*, session: Session, import_id: int) -> list[dict[str, Any]]:
+def list_rejects(*, session: Session, import_id: int) -> list[RejectRow]:
     """The quarantined rows of one import, by row number."""
     rows = session.execute(
         select(RegistryReject.row_number, RegistryReject.field, RegistryReject.value,
@@ -221,7 +222,7 @@ def list_rejects(*, session: Session, import_id: int) -> list[dict[str, Any]]:
         .where(RegistryReject.import_id == import_id)
         .order_by(RegistryReject.row_number)
     ).mappings().all()  # fmt: skip
-    return [dict(r) for r in rows]
+    return [RejectRow.model_validate(dict(r)) for r in rows]
 
 
 def export_rejects(*, session: Session, import_id: int, out: Path) -> int:
@@ -237,8 +238,8 @@ def export_rejects(*, session: Session, import_id: int, out: Path) -> int:
     ws.title = f"导入{import_id}被拒行"
     ws.append(["行号 / row", "列 / column", "值 / value", "原因", "reason"])
     for r in rows:
-        ws.append([r["row_number"], HEADINGS.get(r["field"], r["field"]), r["value"],
-                   r["reason_zh"], r["reason_en"]])  # fmt: skip
+        ws.append([r.row_number, HEADINGS.get(r.field, r.field), r.value,
+                   r.reason_zh, r.reason_en])  # fmt: skip
     for col in "C":
         for cell in ws[col]:
             cell.number_format = "@"

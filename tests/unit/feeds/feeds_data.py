@@ -101,7 +101,7 @@ def ingest_log(engine: Any, **filters: Any) -> list[dict[str, Any]]:
     from safetynet.feeds.service import list_ingests
 
     with unit_of_work(engine) as session:
-        return list_ingests(session=session, **filters)
+        return [r.model_dump() for r in list_ingests(session=session, **filters)]
 
 
 def quarantine(engine: Any, *, source: str, month: str) -> list[dict[str, Any]]:
@@ -110,4 +110,6 @@ def quarantine(engine: Any, *, source: str, month: str) -> list[dict[str, Any]]:
     from safetynet.feeds.service import current_rejects
 
     with unit_of_work(engine) as session:
-        return current_rejects(session=session, source=source, month=month)
+        return [
+            r.model_dump() for r in current_rejects(session=session, source=source, month=month)
+        ]
