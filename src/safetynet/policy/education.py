@@ -288,13 +288,12 @@ def allocate(
                 f"year): all {len(students)} on the list are funded; the quota of {funded} is "
                 "ignored",
             )
-        funded = len(students)
-    assert funded is not None
-    n_funded = min(funded, len(students))
+    quota = len(students) if everyone or funded is None else funded
+    n_funded = min(quota, len(students))
     chosen, left_out = order[:n_funded], order[n_funded:]
     for pos, i in enumerate(left_out, start=n_funded + 1):
         notes[i].append(
-            f"未获资助：需求排序第 {pos} 位，超出资助名额 {funded} 人 / beyond the quota"
+            f"未获资助：需求排序第 {pos} 位，超出资助名额 {quota} 人 / beyond the quota"
         )
     budget = average * n_funded
     tier = {i: wanted[i] for i in chosen}
@@ -351,7 +350,7 @@ def allocate(
         for i, s in enumerate(students)
     ]
     summary = (
-        f"{len(students)} 名学生，名额 {funded}，资助 {n_funded} 人；预算 {fmt(budget)} 元，"
+        f"{len(students)} 名学生，名额 {quota}，资助 {n_funded} 人；预算 {fmt(budget)} 元，"
         f"分配 {fmt(total)} 元，差额 {fmt(budget - total)} 元",
     )
     return Allocation(
