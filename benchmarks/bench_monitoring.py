@@ -5,7 +5,7 @@ Setup: `safetynet synth --scale S --seed 7 --months 1 --start 2024-01`, then `re
 database and lake (S =
 ``SAFETYNET_BENCH_MONITORING_SCALE``, default 1.0; 0.01 with ``--quick``). Figures:
 - whole month: `safetynet monitor run --month 2024-01` in a child process (snapshot from the
-  database, scoring, warnings written to SQLite) ≤ 20 s, peak RSS ≤ 3 GiB;
+  database, scoring, findings, evidence and cases written to SQLite) ≤ 20 s, peak RSS ≤ 3 GiB;
 - scoring stage (snapshot and feed Parquet in → scores and evidence out, DuckDB) ≤ 5 × the I/O
   floor, DuckDB's `SELECT sum(hash(c1, c2, …))` over exactly the input columns the engine reads,
   and ≥ 5 × faster than the plain pandas peer (benchmarks/peer_pandas_monitoring.py), whose
@@ -225,7 +225,7 @@ def _run(root: Path, scale: float, quick: bool) -> list[Result]:
     lake = Path(env["SAFETYNET_LAKE_DIR"])
     exe = str(Path(sys.executable).with_name("safetynet"))
     full = scale >= 1.0
-    # whole month, on a copy of the set-up database (no warnings yet, so reruns measure the same)
+    # whole month, on a copy of the set-up database (no findings or cases yet: reruns measure alike)
     home = Path(env["SAFETYNET_HOME"])
     shutil.copy(home / "db.sqlite", home / "run.sqlite")
     env = {**env, "SAFETYNET_DATABASE_URL": f"sqlite:///{home}/run.sqlite"}

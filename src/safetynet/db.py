@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, create_engine, event, insert, text
+from sqlalchemy import Date, DateTime, MetaData, Numeric, Table, create_engine, event, insert, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -187,7 +187,9 @@ def bulk_insert(
     On SQLite the rows go to the driver as tuples, converted by the columns' own bind
     processors (JSON, dates, numerics stored exactly as SQLAlchemy stores them), skipping
     SQLAlchemy's per-row parameter handling; other databases use SQLAlchemy's bulk insert.
-    ``skip_conflicts``: rows that would violate a unique constraint are skipped.
+    ``skip_conflicts``: rows that would violate a unique constraint are skipped. A date, time
+    or number equal (the same object) to the previous row's is converted once (a bulk write
+    stamps every row with one timestamp).
     """
     if not rows:
         return
@@ -200,7 +202,7 @@ def bulk_insert(
             conn.execute(insert(table), rows)
         return
     cols = list(rows[0])
-    procs = [table.c[c].type._cached_bind_processor(conn.dialect) for c in cols]
+    procs = [_bind_processor(table.c[c].type, conn.dialect) for c in cols]
     quote = conn.dialect.identifier_preparer
     sql = (
         f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(c) for c in cols)}) "
@@ -214,3 +216,19 @@ def bulk_insert(
             for row in rows
         ],
     )
+
+
+def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """The column type's bind processor; for immutable values, one that reuses the last result
+    when it is given the same object again."""
+    proc = type_._cached_bind_processor(dialect)
+    if proc is None or not isinstance(type_, Date | DateTime | Numeric):
+        return proc  # type: ignore[no-any-return]
+    last: list[Any] = [object(), None]
+
+    def memo(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, proc(value)
+        return last[1]
+
+    return memo
