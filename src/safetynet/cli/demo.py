@@ -38,6 +38,7 @@ def run_demo() -> None:
         "  .venv/bin/safetynet monitor runs\n"
         "  .venv/bin/safetynet monitor explain HOUSEHOLD_ID --month 2024-12\n"
         "  .venv/bin/safetynet feeds list\n"
+        "  .venv/bin/safetynet standards list --county 620102 --date 2024-12-31\n"
         '  echo \'{"group":"dibao","oop":25000,"major_disease":false,"year":2024}\''
         " | .venv/bin/safetynet calc medical",
         highlight=False,

@@ -130,7 +130,7 @@ def demo_step(out_dir: Path | str | None = None) -> Path:
         except ValueError:
             old = {}
         same = all(old.get("params", {}).get(k) == v for k, v in DEMO_PARAMS.items())
-        if same and "moves" in old:  # a province built before moves existed is rebuilt
+        if same and "moves" in old and "economy" in old:  # built before those: rebuilt
             console.print(f"[green]✓[/] 模拟省份已存在 / synthetic province already built: {out}")
             return out
     params = SynthParams(**DEMO_PARAMS)  # type: ignore[arg-type]

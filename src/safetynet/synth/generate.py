@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,10 @@ import pyarrow.compute as pc
 
 from safetynet.codes import OTHER_HARDSHIP, SEED_CATEGORIES
 from safetynet.hashing import file_sha256
+from safetynet.policy.eligibility_io import HOUSEHOLDS_FILE, MEMBERS_FILE
+from safetynet.standards.files import builtin_standards
 from safetynet.synth._util import stream
+from safetynet.synth.economy import MISMATCH_SHARE, economy_tables
 from safetynet.synth.feeds import World, weight_key
 from safetynet.synth.geography import (
     Geography,
@@ -180,6 +184,17 @@ def generate(
         ref_days,
         reg_birth,
     )
+    say("家庭经济状况 / household economic records")
+    category_names = [""] * (max(CAT.values()) + 1)
+    for name, number in CAT.items():
+        category_names[number] = name
+    eco_households, eco_members = economy_tables(
+        stream(seed, "economy"), hh_category=reg.hh_category, category_names=category_names,
+        hh_county=pc.utf8_slice_codeunits(hh_town_code, 0, 6), hh_urban=reg.hh_urban,
+        hh_of_person=reg.hh, tekun_person=reg.cat == CAT["tekun"], age=reg.age,
+        birth_days=reg_birth, resident_ids=reg_ids, standards=builtin_standards(),
+        on=date(months[0][0], months[0][1], 1),
+    )  # fmt: skip
     say("迁居 / household moves")
     y, m = months[-1]
     days = int((np.datetime64(f"{y + m // 12:04d}-{m % 12 + 1:02d}-01") - _EPOCH).astype(int))
@@ -203,6 +218,10 @@ def generate(
         reg_job = executor.submit(writer, table, reg_path)
         del table
         (write_parquet if mov_path.suffix == ".parquet" else write_csv)(moves.table, mov_path)
+        say("家庭经济状况文件 / economic record files")
+        eco_paths = [out / HOUSEHOLDS_FILE, out / MEMBERS_FILE]
+        write_parquet(eco_households, eco_paths[0])
+        write_parquet(eco_members, eco_paths[1])
         say("区划文件 / divisions file")
         div_path = out / "divisions.csv"
         write_csv(_divisions(geo, towns), div_path)
@@ -250,6 +269,15 @@ def generate(
             "splits": moves.splits,
             "rate_per_year": MOVE_RATE,
         },
+        "economy": {
+            "households_file": HOUSEHOLDS_FILE,
+            "members_file": MEMBERS_FILE,
+            "households": eco_households.num_rows,
+            "members": eco_members.num_rows,
+            "mismatched": int(pc.sum(eco_households.column("mismatch")).as_py() or 0),
+            "mismatch_share": MISMATCH_SHARE,
+            "standards_on": date(months[0][0], months[0][1], 1).isoformat(),
+        },
         "divisions": {
             "file": div_path.name,
             "townships": len(towns.codes),
@@ -258,7 +286,13 @@ def generate(
         "feeds": files,
         "sha256": {
             str(p.relative_to(out)): file_sha256(p)
-            for p in [reg_path, mov_path, div_path, *(out / str(f["file"]) for f in files)]
+            for p in [
+                reg_path,
+                mov_path,
+                *eco_paths,
+                div_path,
+                *(out / str(f["file"]) for f in files),
+            ]
         },
     }
     (out / "manifest.json").write_text(

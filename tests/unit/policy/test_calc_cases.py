@@ -14,8 +14,10 @@ import yaml
 from safetynet.parameters import DEFAULT_DIR, ParameterError, ParameterSet, load_parameters
 from safetynet.policy import medical
 from safetynet.policy._money import CalcError
+from safetynet.policy.economy import EconomicRecord
 from safetynet.policy.education import Student, allocate, parse_statuses
-from safetynet.policy.eligibility import check_from_json
+from safetynet.policy.eligibility import DECISIONS, check_from_json
+from safetynet.policy.eligibility_vector import decide_vec, to_columns
 from safetynet.policy.employment import decide_from_json
 from safetynet.policy.standards import StandardRow, StandardSet
 
@@ -158,6 +160,13 @@ def _run(case: dict[str, Any], ps: ParameterSet | None) -> None:
         )
         decision = check_from_json(data, standards, ps)
         out = decision.as_json()
+        # the vectorised rules decide every case the same way (thresholds included)
+        record = EconomicRecord.from_json(data)
+        hh, mm = to_columns([(record, decision.standard.county, decision.standard.urban)])
+        vec = decide_vec(hh, mm, standards, on=decision.standard.on, params=ps)
+        assert DECISIONS[vec["decision"][0]] == decision.decision
+        members = [m.resident_id for m, t in zip(record.members, vec["tekun"], strict=True) if t]
+        assert members == list(decision.tekun_members)
         _check(out, case.get("expected", {}), "decision")
         _check(out["standard"], case.get("standard", {}), "standard")
         found = {

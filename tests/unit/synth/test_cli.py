@@ -39,7 +39,11 @@ def test_synth_refuses_bad_month(tmp_path: Path) -> None:
 
 
 def test_demo_step_skips_an_existing_build(tmp_path: Path) -> None:
-    manifest = {"params": DEMO_PARAMS, "moves": {"file": "registry-moves.csv"}}
+    manifest = {
+        "params": DEMO_PARAMS,
+        "moves": {"file": "registry-moves.csv"},
+        "economy": {"households_file": "economy_households.parquet"},
+    }
     (tmp_path / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     assert demo_step(tmp_path) == tmp_path
     assert not (tmp_path / "registry.csv").exists()
