@@ -33,7 +33,10 @@ def _read(path: Path, columns: tuple[str, ...]) -> dict[str, Any]:
     missing = [c for c in columns if c not in have]
     if missing:
         raise CalcError(f"{path.name} 缺少列 / lacks column(s): {', '.join(missing)}")
-    table = pq.read_table(path, columns=list(columns))
+    # the county as a dictionary column: the rules encode it without hashing 2.5 M strings
+    table = pq.read_table(
+        path, columns=list(columns), read_dictionary=["county"] if "county" in columns else None
+    )
     out: dict[str, Any] = {}
     for name in columns:
         col = table.column(name)

@@ -102,12 +102,22 @@ def _area_codes(
 
 
 def _ages(birth: Any, on: date) -> I64:
+    """Whole years of age on ``on`` from date32 / datetime64[D] birth dates (one table lookup)."""
     arr = birth if isinstance(birth, pa.ChunkedArray | pa.Array) else pa.array(birth)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     if not pa.types.is_date32(arr.type):
         arr = arr.cast(pa.date32())
-    y = _ints(pc.year(arr))
-    md = _ints(pc.month(arr)) * 100 + _ints(pc.day(arr))
-    return np.asarray(on.year - y - (on.month * 100 + on.day < md), dtype=np.int64)
+    days = np.asarray(arr.cast(pa.int32()).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if not days.size:
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = int(days.min()), int(days.max())
+    span = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]")
+    year = span.astype("datetime64[Y]").astype(np.int64) + 1970
+    month_start = span.astype("datetime64[M]")
+    md = (month_start.astype(np.int64) % 12 + 1) * 100 + (span - month_start).astype(np.int64) + 1
+    table = on.year - year - (on.month * 100 + on.day < md)
+    return np.asarray(table[days - lo], dtype=np.int64)
 
 
 def decide_vec(
@@ -125,46 +135,59 @@ def decide_vec(
     n = _ints(households["members"])
     if n.size and n.min() < 1:
         raise CalcError("members 应至少为 1 / every household needs at least one member")
+    # Comparisons without division: with integers and d > 0, floor(x / d) < L ⇔ x < L·d and
+    # ceil(x / d) ≤ L ⇔ x ≤ L·d — the rounded figures of the per-household rules, exactly.
     income = _ints(households["income"])
-    deposits = _ints(households["deposits"])
+    month_n = 12 * n
     assets_ok = (
-        (-(-deposits // n) <= lim["deposits"][key])
+        (_ints(households["deposits"]) <= lim["deposits"][key] * n)
         & (_ints(households["vehicles"]) <= rules.max_vehicles)
         & (_ints(households["vehicle_value"]) <= lim["vehicle_value"][key])
         & (_ints(households["homes"]) <= lim["homes"][key])
         & (_ints(households["businesses"]) <= rules.max_businesses)
     )
-    per_month = income // (12 * n)
 
+    # tekun: the conditions on each member's own figures, only for the members in a tekun
+    # category without capacity to work (a small share of everyone)
     hh = _ints(members["household"])
-    mkey = key[hh]
     age = _ages(members["birth_date"], on)
     grade = _ints(members["disability_grade"])
-    grades = np.array(sorted(rules.disability_grades), dtype=np.int64)
-    category = (age >= rules.elderly_age) | (age < rules.minor_age) | np.isin(grade, grades)
-    tekun = (
-        category
-        & ~_bools(members["work_capacity"])
-        & (_ints(members["income"]) // 12 < lim["dibao"][mkey])
-        & (_ints(members["deposits"]) <= lim["tekun_deposits"][mkey])
-        & (_ints(members["vehicles"]) <= rules.max_vehicles)
-        & (_ints(members["vehicle_value"]) <= lim["vehicle_value"][mkey])
-        & (_ints(members["homes"]) <= lim["homes"][mkey])
-        & (_ints(members["businesses"]) <= rules.max_businesses)
-        & (_ints(members["able_supporters"]) == 0)
+    graded = np.zeros(max([4, *rules.disability_grades]) + 1, dtype=bool)
+    graded[sorted(rules.disability_grades)] = True
+    if grade.size and (grade.min() < 0 or grade.max() >= len(graded)):
+        raise CalcError("disability_grade 应为 0–4 / must be 0 (none) to 4")
+    candidate = ((age >= rules.elderly_age) | (age < rules.minor_age) | graded[grade]) & ~_bools(
+        members["work_capacity"]
     )
-    tekun_count = np.bincount(hh[tekun], minlength=len(n)).astype(np.int64)
+    c = np.flatnonzero(candidate)
+    ck = key[hh[c]]
 
-    dibao = (per_month < lim["dibao"][key]) & assets_ok
+    def own(name: str) -> I64:
+        return _ints(members[name])[c]
+
+    ok = (
+        (own("income") < lim["dibao"][ck] * 12)
+        & (own("deposits") <= lim["tekun_deposits"][ck])
+        & (own("vehicles") <= rules.max_vehicles)
+        & (own("vehicle_value") <= lim["vehicle_value"][ck])
+        & (own("homes") <= lim["homes"][ck])
+        & (own("businesses") <= rules.max_businesses)
+        & (own("able_supporters") == 0)
+    )
+    tekun = np.zeros(len(hh), dtype=bool)
+    tekun[c[ok]] = True
+    tekun_count = np.bincount(hh[c[ok]], minlength=len(n)).astype(np.int64)
+
+    dibao = (income < lim["dibao"][key] * month_n) & assets_ok
     no_tekun = tekun_count == 0
-    edge = ~dibao & no_tekun & (per_month < lim["edge"][key]) & assets_ok
+    edge = ~dibao & no_tekun & (income < lim["edge"][key] * month_n) & assets_ok
     rigid = (
         ~dibao
         & ~edge
         & no_tekun
-        & (income // n < lim["disposable_income"][key])
+        & (income < lim["disposable_income"][key] * n)
         & assets_ok
-        & ((income - _ints(households["rigid"])) // (12 * n) < lim["after_expense"][key])
+        & (income - _ints(households["rigid"]) < lim["after_expense"][key] * month_n)
     )
     decision = np.select(
         [dibao, edge, rigid],
