@@ -82,7 +82,7 @@ def simulate(
     from datetime import date
 
     from safetynet.config import get_settings
-    from safetynet.policy._money import CalcError
+    from safetynet.policy import CalcError
     from safetynet.policy.eligibility_io import read_economy
     from safetynet.policy.eligibility_vector import simulate as run
     from safetynet.standards.files import ImportRefused, read_standard_set

@@ -3,7 +3,7 @@
 Headings (Chinese or English): 县区代码 ``county_code``, 城乡 ``area``, 种类 ``kind``, 金额
 ``amount``, 起始日期 ``valid_from``, 依据 ``reference`` — all required. Rows whose every cell
 is empty are skipped; row numbers count data rows after the heading. A file that cannot be read
-at all raises :class:`~safetynet.registry._reader.ImportRefused`.
+at all raises :class:`~safetynet.registry.importer.ImportRefused`.
 """
 
 from __future__ import annotations
