@@ -131,13 +131,22 @@ def simulate(
 
 
 def _prefecture_names(codes: list[str]) -> dict[str, str]:
-    """Prefecture names from the division table when the database has one (else none)."""
-    try:
-        from safetynet.regions.service import names
+    """Prefecture names from the division table when the database is set up (else none: the
+    what-if needs no database with --base)."""
+    from sqlalchemy.exc import SQLAlchemyError
 
-        return names(engine=open_engine(), codes=codes)
-    except Exception:  # no database or no region table: codes only
+    from safetynet.db import SchemaNotCurrent, make_engine, require_current_schema, unit_of_work
+    from safetynet.regions.service import names
+
+    engine = make_engine()
+    try:
+        require_current_schema(engine)
+        with unit_of_work(engine) as session:
+            return names(session=session, codes=codes)
+    except (SchemaNotCurrent, SQLAlchemyError):
         return {}
+    finally:
+        engine.dispose()
 
 
 def _print_simulation(report: dict[str, Any]) -> None:
