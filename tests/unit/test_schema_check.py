@@ -109,3 +109,14 @@ def test_unit_of_work_commits_once_or_rolls_back(engine: Engine) -> None:
         session.add(Region(**row))
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Region)) == 1
+
+
+def test_a_service_leaves_the_commit_to_the_caller(engine: Engine) -> None:
+    from safetynet.regions import service
+
+    with pytest.raises(RuntimeError), unit_of_work(engine) as session:
+        assert service.load_builtin(session=session).new == 103
+        assert len(service.children(session=session, code="62")) == 14  # visible inside
+        raise RuntimeError("the caller fails")
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Region)) == 0

@@ -62,6 +62,23 @@ def _count(engine, model):
         return conn.execute(select(func.count()).select_from(model)).scalar_one()
 
 
+def test_run_month_leaves_the_commit_to_the_caller(engine, registry, lake, example_params):
+    """run_month writes in the caller's unit of work: when the caller fails afterwards, the
+    findings, cases and run record of the month are rolled back with it."""
+    registry(EXAMPLE)
+    example_feeds(lake)
+    with pytest.raises(RuntimeError, match="after the run"), unit_of_work(engine) as session:
+        s = service.run_month(
+            session=session, month="2024-01", parameters=example_params, lake=lake
+        )
+        assert s.run_id is not None and s.by_level["red"] == 1
+        raise RuntimeError("the caller fails after the run")
+    for model in (MonitoringRun, WarningMonth, WarningEvidence, Case):
+        assert _count(engine, model) == 0, model
+    again = _run(engine, lake, example_params)  # not a repeat: nothing of the first was kept
+    assert not again.repeat and again.warnings_new == 1
+
+
 def test_worked_example_exactly(engine, registry, lake, example_params):
     ids = registry(EXAMPLE)
     example_feeds(lake)
