@@ -140,6 +140,11 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "此人已在户{d}中；迁入其他户须填迁入日期",
         "already in household {d}; a move date (迁入日期) is required",
     ),
+    "move_before_last": (
+        "moved_on",
+        "迁入日期早于此人已登记的最近一次迁居（{d}）",
+        "the move date is before this person's last recorded move ({d})",
+    ),
     "head_unregistered": (
         "head_resident_id",
         "户主未登记（户主本人须有一行）",

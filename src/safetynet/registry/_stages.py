@@ -130,6 +130,17 @@ def cross_checks(duck: Any) -> None:
         WHERE r.err IS NULL AND d.rid = r.rid AND d.head <> r.head AND r.moved_on IS NULL
         """
     )
+    # a move must come after the person's last recorded one: the monitoring places people in
+    # households by these dates (registry.rules.household_on), and an earlier-dated move could
+    # not say where the person was in between
+    duck.execute(
+        """
+        UPDATE r SET err = 'move_before_last', detail = strftime(mv.last_move, '%Y-%m-%d')
+        FROM dbp d, dbmv mv
+        WHERE r.err IS NULL AND d.rid = r.rid AND mv.person_id = d.id AND d.head <> r.head
+          AND r.moved_on IS NOT NULL AND r.moved_on < mv.last_move
+        """
+    )
     duck.execute(
         f"""
         UPDATE r SET err = 'overlap_db', detail = x.d FROM (

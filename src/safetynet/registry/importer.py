@@ -163,15 +163,21 @@ _DB_STATE = {
          "orphan_i": "INTEGER", "disability_type": "VARCHAR", "disability_grade": "SMALLINT",
          "relapsed_i": "INTEGER", "medical_group": "VARCHAR"},
     ),
+    "dbmv": (
+        "SELECT person_id, {last_move} FROM household_move GROUP BY person_id",
+        {"person_id": "BIGINT", "last_move": "DATE"},
+    ),
 }  # fmt: skip
 
 
 def _load_state(bulk: Bulk) -> None:
     if bulk.pg:
         fmt = {"urban": "urban::int", "orphan": "orphan::int", "relapsed": "relapsed::int",
-               "valid_from": "valid_from::text", "valid_to": "valid_to::text"}  # fmt: skip
+               "valid_from": "valid_from::text", "valid_to": "valid_to::text",
+               "last_move": "max(moved_on)::text"}  # fmt: skip
     else:
         fmt = {k: k for k in ("urban", "orphan", "relapsed", "valid_from", "valid_to")}
+        fmt["last_move"] = "max(moved_on)"
     for name, (sql, columns) in _DB_STATE.items():
         bulk.load(name, sql.format(**fmt), columns)
     bulk.duck.execute(

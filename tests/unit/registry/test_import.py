@@ -129,6 +129,19 @@ def test_already_in_household_without_and_with_move(regdb, tmp_path):
     assert now == hh[H3]
     assert [(m[0], m[1], m[2], str(m[3])) for m in moves] == [(pid, hh[H1], hh[H3], "2024-03-01")]
 
+    # A move back dated before the recorded one cannot be placed in the person's history (the
+    # monitoring dates households by these moves): rejected; the same day or later is a move.
+    back = {**move, "head_resident_id": H1, "relation": "配偶"}
+    s = import_file(engine=regdb, path=write_csv(tmp_path / "d.csv",
+                                                 [{**back, "moved_on": "2024-02-29"}]))  # fmt: skip
+    assert (s.rejected, s.moves) == (1, 0)
+    assert rejects(regdb, s.import_id)[1] == (
+        "moved_on", "the move date is before this person's last recorded move (2024-03-01)"
+    )  # fmt: skip
+    s = import_file(engine=regdb, path=write_csv(tmp_path / "e.csv",
+                                                 [{**back, "moved_on": "2024-03-01"}]))  # fmt: skip
+    assert (s.accepted, s.moves) == (1, 1)
+
 
 def test_unreadable_files_are_refused_without_change(regdb, tmp_path):
     import_file(engine=regdb, path=write_csv(tmp_path / "ok.csv", acceptance_rows()[:3]))
