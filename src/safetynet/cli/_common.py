@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import json
-import re
-import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
+
+from safetynet.output import decimal_text, dumps, screen, write_json_line
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
 __all__ = [
+    "DB_INT_MAX",
     "JsonOpt",
+    "check_limit",
+    "check_month",
+    "check_year",
     "console",
     "decimal_text",
     "dumps",
@@ -29,76 +31,62 @@ __all__ = [
     "fail",
     "open_engine",
     "print_json",
+    "run_json_lines",
+    "screen",
+    "stdin_lines",
     "unit_of_work",
 ]
 
-console = Console()
-err_console = Console(stderr=True)
+#: The CLI's Rich consoles: data is escaped with :func:`screen`; emoji codes are never expanded
+#: (a name containing ``:x:`` prints as itself).
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON only.")
 
 
-def decimal_text(value: Decimal) -> str:
-    """A Decimal as a JSON number, exactly (trailing zeros dropped, never through a float).
-
-    >>> decimal_text(Decimal("99999999999999.99")), decimal_text(Decimal("310.50"))
-    ('99999999999999.99', '310.5')
-    >>> decimal_text(Decimal("380.00")), decimal_text(Decimal("-0.10"))
-    ('380', '-0.1')
-    """
-    if not value.is_finite():
-        raise ValueError(f"not a finite amount: {value}")
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def dumps(obj: Any) -> str:
-    """JSON with Chinese kept readable, dates as ISO strings and Decimals as exact numbers.
-
-    Money is a ``Decimal`` (yuan, two decimals) and stays exact on the wire: the standard
-    encoder would go through a binary float (99999999999999.99 would print as …98). Each
-    Decimal is written as a placeholder string carrying a random token and its exact text,
-    and the placeholders are then replaced by the bare numbers.
-
-    >>> dumps({"subsidy": Decimal("99999999999999.99"), "people": 2, "on": date(2024, 6, 30)})
-    '{"subsidy": 99999999999999.99, "people": 2, "on": "2024-06-30"}'
-    """
-    token = secrets.token_hex(8)
-    found = False
-
-    def default(value: Any) -> Any:
-        nonlocal found
-        if isinstance(value, Decimal):
-            found = True
-            return f"{token}:{decimal_text(value)}"
-        return _default(value)
-
-    text = json.dumps(obj, ensure_ascii=False, default=default)
-    if not found:
-        return text
-    return re.sub(f'"{token}:([-0-9.]+)"', r"\1", text)
-
-
 def print_json(obj: Any) -> None:
-    sys.stdout.write(dumps(obj) + "\n")
-    sys.stdout.flush()
+    """One JSON document on stdout, through the output layer (always valid UTF-8)."""
+    write_json_line(obj)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print an error an officer can act on (stderr) and exit non-zero."""
-    err_console.print(f"[bold red]错误 / Error:[/] {message}", highlight=False)
+    """Print an error an officer can act on (stderr) and exit non-zero; ``message`` is plain
+    text (data in it is escaped here)."""
+    err_console.print(f"[bold red]错误 / Error:[/] {screen(message)}", highlight=False)
     raise typer.Exit(code)
+
+
+#: The largest integer a database key can hold (64-bit signed); larger IDs cannot exist.
+DB_INT_MAX = 2**63 - 1
+
+
+def check_month(month: str | None, *, in_range: bool = True) -> str:
+    """``month`` through :mod:`safetynet.months`: a malformed one is a usage error (exit 2); with
+    ``in_range`` (ingest, runs) one outside 2000-01 … next month is refused (exit 1)."""
+    from safetynet.months import MonthError, check, parse
+
+    try:
+        return check(month) if in_range else parse(month)
+    except MonthError as exc:
+        fail(str(exc), code=2 if exc.usage else 1)
+
+
+def check_year(year: int) -> int:
+    """A year of the calculators: from 2000 to next year (otherwise a usage error, exit 2)."""
+    from safetynet.ids import today_in_china
+
+    last = today_in_china().year + 1
+    if not 2000 <= year <= last:
+        fail(f"年份应在 2000 与 {last} 之间 / the year must be from 2000 to {last}", code=2)
+    return year
+
+
+def check_limit(value: int, *, most: int = 100_000) -> int:
+    """A ``--limit`` option between 1 and ``most`` (otherwise a usage error, exit 2)."""
+    if not 1 <= value <= most:
+        fail(f"--limit 应在 1 到 {most:,} 之间 / --limit must be from 1 to {most:,}", code=2)
+    return value
 
 
 def open_engine(*, check_schema: bool = True) -> Engine:
@@ -127,3 +115,100 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
 
     with uow(engine if engine is not None else open_engine()) as session:
         yield session
+
+
+def stdin_lines() -> Iterator[tuple[str, bool]]:
+    """Non-blank stdin lines as text, read as bytes and decoded as UTF-8 whatever the locale or
+    ``PYTHONIOENCODING`` say; invalid bytes become U+FFFD and the flag is then False.
+    """
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream without bytes underneath (tests)
+        for text in sys.stdin:
+            if text.strip():
+                yield text.rstrip("\r\n"), True
+        return
+    first = True
+    for raw in stream:
+        if first and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        first = False
+        try:
+            text, ok = raw.decode("utf-8"), True
+        except UnicodeDecodeError:
+            text, ok = raw.decode("utf-8", errors="replace"), False
+        if text.strip():
+            yield text.rstrip("\r\n"), ok
+
+
+#: Numbers in JSON-lines input: longest literal and largest magnitude accepted.
+_MAX_NUMBER_CHARS = 40
+_MAX_NUMBER = Decimal(10) ** 15
+
+
+class BadNumber(ValueError):
+    """A number in a JSON-lines input that no calculator can use (plain bilingual reason)."""
+
+
+def _number(text: str) -> Decimal:
+    if len(text) > _MAX_NUMBER_CHARS:
+        raise BadNumber(f"数字过长 / number too long ({len(text):,} characters)")
+    value = Decimal(text)
+    if abs(value) >= _MAX_NUMBER:
+        raise BadNumber(f"数额过大 / amount too large: {text}")
+    return value
+
+
+def _integer(text: str) -> int:
+    return int(_number(text))
+
+
+def _constant(text: str) -> Any:
+    raise BadNumber(f"不是有限数字 / not a finite number: {text}")
+
+
+def parse_json_line(line: str) -> Any:
+    """One JSON-lines input: numbers as Decimal (integers as int), bounded; NaN refused."""
+    return json.loads(line, parse_float=_number, parse_int=_integer, parse_constant=_constant)
+
+
+def _lenient(line: str) -> Any:
+    try:
+        return json.loads(
+            line,
+            parse_float=lambda t: Decimal(t) if len(t) <= _MAX_NUMBER_CHARS else t,
+            parse_int=lambda t: int(t) if len(t) <= _MAX_NUMBER_CHARS else t,
+            parse_constant=str,
+        )
+    except (ValueError, RecursionError):
+        return None
+
+
+def run_json_lines(
+    handle: Callable[[Any], dict[str, Any]], *, errors: tuple[type[Exception], ...]
+) -> None:
+    """The JSON-lines contract: every non-blank stdin line gets exactly one valid UTF-8 JSON
+    line on stdout — ``handle``'s answer, or ``{"error": "…"}`` (with the line's ``id`` if it
+    has one). ``errors`` are the exceptions whose message is already meant for the officer.
+    """
+    for line, utf8 in stdin_lines():
+        obj: Any = None
+        try:
+            if not utf8:
+                raise BadNumber("不是有效的 UTF-8 文本 / the line is not valid UTF-8 text")
+            obj = parse_json_line(line)
+            out = handle(obj)
+        except json.JSONDecodeError as exc:
+            out = {"error": f"不是有效的 JSON / invalid JSON: {exc.msg} (column {exc.colno})"}
+        except BadNumber as exc:
+            out = {"error": str(exc)}
+        except errors as exc:
+            out = {"error": str(exc)}
+        except RecursionError:
+            out = {"error": "JSON 嵌套过深 / JSON nested too deeply"}
+        except Exception as exc:  # one bad line must not stop the others
+            out = {"error": f"无法计算 / cannot compute: {type(exc).__name__}: {exc}"}
+        if obj is None and utf8:  # a refused number: the line's id is still worth echoing
+            obj = _lenient(line)
+        if isinstance(obj, dict) and "id" in obj:
+            out = {"id": obj["id"], **out}
+        write_json_line(out)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from safetynet.cli._common import JsonOpt, console, dumps, err_console, fail, print_json
+from safetynet.cli._common import (
+    JsonOpt,
+    check_year,
+    console,
+    err_console,
+    fail,
+    print_json,
+    run_json_lines,
+    screen,
+)
 from safetynet.parameters import ParameterError, ParameterSet, default_parameters
 from safetynet.policy import CalcError
 
@@ -40,23 +46,7 @@ def _params(extra: list[Path] | None) -> ParameterSet:
 
 def _json_lines(handle: Callable[[Any], dict[str, Any]]) -> None:
     """Run ``handle`` on every non-empty stdin line; a bad line prints {"error": ...}."""
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        obj: Any = None
-        try:
-            obj = json.loads(line, parse_float=Decimal)
-            out = handle(obj)
-        except json.JSONDecodeError as exc:
-            out = {"error": f"不是有效的 JSON / invalid JSON: {exc.msg} (column {exc.colno})"}
-        except (CalcError, ParameterError) as exc:
-            out = {"error": str(exc)}
-        except Exception as exc:  # one bad line must not stop the others
-            out = {"error": f"无法计算 / cannot compute: {type(exc).__name__}: {exc}"}
-        if isinstance(obj, dict) and "id" in obj:
-            out = {"id": obj["id"], **out}
-        sys.stdout.write(dumps(out) + "\n")
-    sys.stdout.flush()
+    run_json_lines(handle, errors=(CalcError, ParameterError))
 
 
 @app.command("medical")
@@ -112,6 +102,7 @@ def grants(
     from safetynet.policy.education import allocate
     from safetynet.policy.education_io import read_students, write_allocation
 
+    check_year(year)
     ps = _params(params)
     try:
         students = read_students(file)
@@ -144,7 +135,7 @@ def grants(
         return
     console.print(
         f"[green]✓[/] {result.funded}/{len(result.grants)} 名学生获资助，总额 {result.total:,.2f} 元"
-        f"（预算 {result.budget:,.2f} 元），下调 {downgraded} 人 → {out}"
+        f"（预算 {result.budget:,.2f} 元），下调 {downgraded} 人 → {screen(out)}"
     )
 
 
@@ -178,6 +169,7 @@ def premiums(
     from safetynet.registry.queries import RegistryNotReady, UnknownMedicalGroup
     from safetynet.reports.premiums import premium_report
 
+    check_year(year)
     try:
         day = date.fromisoformat(on) if on else min(date(year, 12, 31), date.today())
     except ValueError:
@@ -220,8 +212,8 @@ def _print_premiums(report: dict[str, Any]) -> None:
         table.add_column("测算 what-if", justify="right")
     for r in report["rows"]:
         cells = [
-            f"{r['prefecture']} {r['prefecture_name'] or ''}".strip(),
-            r["group"],
+            screen(f"{r['prefecture']} {r['prefecture_name'] or ''}".strip()),
+            screen(r["group"]),
             f"{r['people']:,}",
             f"{r['unknown_class']:,}",
             f"{r['subsidy']:,.2f}",
@@ -241,7 +233,7 @@ def _print_premiums(report: dict[str, Any]) -> None:
         cells.append(f"{t['whatif_subsidy']:,.2f}")
     table.add_row(*cells, style="bold")
     console.print(table)
-    console.print(f"参数版本 / parameter version {report['parameter_version']}")
+    console.print(f"参数版本 / parameter version {screen(report['parameter_version'])}")
     if t["unknown_class"]:
         console.print(
             f"[yellow]注意：{t['unknown_class']:,} 名低保对象缺少低保类别，未计入资助金额 / "

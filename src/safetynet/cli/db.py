@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from safetynet.cli._common import JsonOpt, console, open_engine, print_json
+from safetynet.cli._common import JsonOpt, console, open_engine, print_json, screen
 
 app = typer.Typer(help="Database schema (数据库).", no_args_is_help=True)
 
@@ -23,7 +23,7 @@ def upgrade(revision: str = typer.Argument("head"), as_json: bool = JsonOpt) -> 
     if as_json:
         print_json({"database": url, "from": before, "to": after})
     else:
-        console.print(f"数据库 {url}: {before or '(空)'} → {after}")
+        console.print(f"数据库 {screen(url)}: {screen(before or '(空)')} → {screen(after)}")
 
 
 @app.command("current")
@@ -35,4 +35,4 @@ def current(as_json: bool = JsonOpt) -> None:
     if as_json:
         print_json({"revision": rev})
     else:
-        console.print(rev or "(未初始化 / not initialised)")
+        console.print(screen(rev or "(未初始化 / not initialised)"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from safetynet.cli._common import console
+from safetynet.cli._common import console, screen
 
 #: The demo province: 1 % of Gansu (about 43 K monitored people), 12 months from 2024-01.
 DEMO_SCALE = 0.01
@@ -30,8 +30,8 @@ def run_demo() -> None:
     feeds.demo_step(synth_dir)
     monitor.demo_step()
     console.rule()
-    console.print(f"数据库 / database: {settings.db_url}")
-    console.print(f"数据湖 / lake: {settings.lake}")
+    console.print(f"数据库 / database: {screen(settings.db_url)}")
+    console.print(f"数据湖 / lake: {screen(settings.lake)}")
     console.print(
         "演示完成 / demo ready. 试试 / try:\n"
         "  .venv/bin/safetynet stats\n"

@@ -11,14 +11,16 @@ from rich.table import Table
 
 from safetynet.cli._common import (
     JsonOpt,
+    check_month,
     console,
     err_console,
     fail,
     open_engine,
     print_json,
+    screen,
     unit_of_work,
 )
-from safetynet.ids import mask_text
+from safetynet.output import shown_reject
 
 __all__ = ["app", "demo_step"]
 
@@ -57,14 +59,15 @@ def _ingest_one(
     from safetynet.feeds.service import ingest_file
 
     with _progress(quiet) as bar:
-        task = bar.add_task(f"导入 / ingest {source} {month}", total=None)
+        task = bar.add_task(f"导入 / ingest {screen(source)} {screen(month)}", total=None)
 
         def tick(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total or None)
 
         def waiting() -> None:
             message = (
-                f"等待同一分区的另一次导入结束 / waiting for another ingest of {source} {month} "
+                f"等待同一分区的另一次导入结束 / waiting for another ingest of {screen(source)} "
+                f"{screen(month)} "
                 "to finish"
             )
             (err_console if quiet else bar.console).print(message, highlight=False)
@@ -78,20 +81,20 @@ def _ingest_one(
 def _summary(r: Any) -> None:
     if r.repeat:
         console.print(
-            f"[yellow]↺[/] {r.source} {r.month}: 文件与已导入的相同，未做更改 / same file as the "
+            f"[yellow]↺[/] {screen(r.source)} {screen(r.month)}: 文件与已导入的相同，未做更改 / same file as the "
             f"current partition — nothing changed (logged as repeat #{r.id})"
         )
         return
     console.print(
-        f"[green]✓[/] {r.source} {r.month} ← {r.file_name} ({r.file_format}"
-        f"{', ' + r.encoding if r.encoding else ''}): 读取 read {r.rows_read:,} = "
+        f"[green]✓[/] {screen(r.source)} {screen(r.month)} ← {screen(r.file_name)} "
+        f"({screen(r.file_format)}{', ' + screen(r.encoding) if r.encoding else ''}): 读取 read {r.rows_read:,} = "
         f"接收 accepted {r.rows_accepted:,} + 隔离 quarantined {r.rows_quarantined:,}"
         f"{f'; 空行 blank lines skipped {r.blank_lines:,}' if r.blank_lines else ''}",
         highlight=False,
     )
     if r.extra_columns:
         console.print(
-            f"  忽略的列 / ignored columns: {', '.join(r.extra_columns)}", highlight=False
+            f"  忽略的列 / ignored columns: {screen(', '.join(r.extra_columns))}", highlight=False
         )
 
 
@@ -110,6 +113,7 @@ def ingest(
     from safetynet.feeds.specs import FeedRefused
 
     _spec(source)
+    check_month(month)
     engine = open_engine()
     try:
         result = _ingest_one(engine, source, month, file, actor, as_json)
@@ -139,7 +143,7 @@ def ingest_dir(
     if done.problems:
         if not as_json:
             for p in done.problems:
-                console.print(f"[red]✗[/] {p}", highlight=False)
+                console.print(f"[red]✗[/] {screen(p)}", highlight=False)
         raise typer.Exit(1)
 
 
@@ -154,12 +158,13 @@ def _ingest_dir(directory: Path, month: str | None, actor: str | None, quiet: bo
 
         def tick(source: str, done: int, total: int) -> None:
             if source not in tasks:
-                tasks[source] = bar.add_task(f"导入 / ingest {source}", total=None)
+                tasks[source] = bar.add_task(f"导入 / ingest {screen(source)}", total=None)
             bar.update(tasks[source], completed=done, total=total or None)
 
         def waiting(source: str, month: str) -> None:
             message = (
-                f"等待同一分区的另一次导入结束 / waiting for another ingest of {source} {month} "
+                f"等待同一分区的另一次导入结束 / waiting for another ingest of {screen(source)} "
+                f"{screen(month)} "
                 "to finish"
             )
             (err_console if quiet else bar.console).print(message, highlight=False)
@@ -188,6 +193,8 @@ def list_(
     """The ingest log, newest first (file hash, counts, repeat flag, who and when)."""
     from safetynet.feeds.service import list_ingests
 
+    if month is not None:
+        check_month(month, in_range=False)
     with unit_of_work() as session:
         log = list_ingests(session=session, source=source, month=month)
     rows = [r.model_dump() for r in log]
@@ -198,9 +205,10 @@ def list_(
                   "隔离 quar.", "重复 repeat", "操作人 actor", "时间 finished", "SHA-256")  # fmt: skip
     for r in rows:
         table.add_row(
-            str(r["id"]), r["source"], r["month"], r["file_name"], f"{r['rows_read']:,}",
-            f"{r['rows_accepted']:,}", f"{r['rows_quarantined']:,}", "是" if r["repeat"] else "",
-            r["actor"], f"{r['finished_at']:%Y-%m-%d %H:%M}", r["file_sha256"][:12],
+            str(r["id"]), screen(r["source"]), screen(r["month"]), screen(r["file_name"]),
+            f"{r['rows_read']:,}", f"{r['rows_accepted']:,}", f"{r['rows_quarantined']:,}",
+            "是" if r["repeat"] else "", screen(r["actor"]), f"{r['finished_at']:%Y-%m-%d %H:%M}",
+            screen(r["file_sha256"][:12]),
         )  # fmt: skip
     console.print(table)
 
@@ -209,29 +217,44 @@ def list_(
 def rejects(
     source: str = SourceOpt,
     month: str = typer.Option(..., "--month", "-m"),
-    xlsx: Path | None = typer.Option(None, "--xlsx", help="导出Excel / write an XLSX workbook."),
+    xlsx: Path | None = typer.Option(
+        None,
+        "--xlsx",
+        help="导出Excel（含完整值，供部门更正）/ write an XLSX workbook with the FULL values "
+        "(unmasked, for the department to correct and resend).",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """The quarantine of a (source, month) partition: row, field, value, reason."""
+    """The quarantine of a (source, month) partition: row, field, value, reason.
+
+    On screen and in --json resident IDs are masked and record IDs replaced by references; the
+    --xlsx export is the one deliberate exception and keeps the full values (docs/security.md).
+    """
     from safetynet.feeds.export import write_rejects_xlsx
-    from safetynet.feeds.service import current_rejects
+    from safetynet.feeds.service import current_rejects, list_ingests
 
     spec = _spec(source)
+    check_month(month, in_range=False)
     with unit_of_work() as session:
+        if not list_ingests(session=session, source=source, month=month):
+            fail(f"{source} {month} 从未导入 / {source} {month} was never ingested")
         quarantine = current_rejects(session=session, source=source, month=month)
     rows = [r.model_dump() for r in quarantine]
     if xlsx is not None:
         n = write_rejects_xlsx(rows, spec, xlsx)
         if not as_json:
-            console.print(f"[green]✓[/] {n:,} 条隔离记录已导出 / quarantine rows written to {xlsx}")
+            console.print(
+                f"[green]✓[/] {n:,} 条隔离记录已导出 / quarantine rows written to {screen(xlsx)}"
+            )
+    shown = [shown_reject(r, source=source) for r in rows]
     if as_json:
-        print_json(rows)
+        print_json(shown)
     elif xlsx is None:
         table = Table("行号 row", "记录 record", "字段 field", "值 value", "原因 reason")
-        for r in rows[:200]:
-            table.add_row(str(r["row_number"]), r["record_id"] or "", r["field"],
-                          mask_text(r["value"] or ""),
-                          f"{r['reason_zh']} / {r['reason_en']}")  # fmt: skip
+        for r in shown[:200]:
+            table.add_row(str(r["row_number"]), screen(r["record"]), screen(r["field"]),
+                          screen(r["value"]),
+                          screen(f"{r['reason_zh']} / {r['reason_en']}"))  # fmt: skip
         console.print(table)
         console.print("身份证号已脱敏；完整值见 --xlsx 导出 / resident IDs masked here; the --xlsx "
                       "export has the full values for correction")  # fmt: skip
@@ -252,7 +275,7 @@ def template(
         write_template(spec, out)
     except ValueError as exc:
         fail(str(exc))
-    console.print(f"[green]✓[/] 模板 / template: {out}")
+    console.print(f"[green]✓[/] 模板 / template: {screen(out)}")
 
 
 @app.command("spec")
@@ -262,17 +285,20 @@ def spec(source: str = SourceOpt, as_json: bool = JsonOpt) -> None:
     if as_json:
         print_json(s.as_json())
         return
-    console.print(f"{s.title_zh} / {s.title_en} — {s.department_zh} / {s.department_en}")
+    console.print(screen(f"{s.title_zh} / {s.title_en} — {s.department_zh} / {s.department_en}"))
     table = Table(
         "列名 heading", "字段 field", "类型 type", "必填 req.", "最长 max", "可填值 allowed"
     )
     for f in s.fields:
         allowed = "、".join(f"{k}={v}" for k, v in f.codes.items() if k != v and k != v.upper())
         table.add_row(
-            f.heading, f.name, f.kind, "是" if f.required else "", str(f.max_length), allowed
-        )
+            screen(f.heading), screen(f.name), screen(f.kind), "是" if f.required else "",
+            str(f.max_length), screen(allowed),
+        )  # fmt: skip
     console.print(table)
-    console.print(f"记录编号 record ID: {s.record_id} · 事件日期 event date: {s.event_date}")
+    console.print(
+        f"记录编号 record ID: {screen(s.record_id)} · 事件日期 event date: {screen(s.event_date)}"
+    )
 
 
 def demo_step(synth_dir: Path) -> None:
@@ -280,7 +306,7 @@ def demo_step(synth_dir: Path) -> None:
     root = Path(synth_dir) / "feeds"
     months = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     if not months:
-        console.print(f"[yellow]![/] 没有部门数据 / no feed folders under {root}")
+        console.print(f"[yellow]![/] 没有部门数据 / no feed folders under {screen(root)}")
         return
     total = accepted = quarantined = 0
     for folder in months:
@@ -289,7 +315,7 @@ def demo_step(synth_dir: Path) -> None:
         accepted += done.rows_accepted
         quarantined += done.rows_quarantined
         for p in done.problems:
-            console.print(f"[red]✗[/] {folder.name} {p}", highlight=False)
+            console.print(f"[red]✗[/] {screen(folder.name)} {screen(p)}", highlight=False)
     console.print(
         f"[green]✓[/] 部门数据 / feeds: {len(months)} 个月 months, 读取 read {total:,} = "
         f"接收 accepted {accepted:,} + 隔离 quarantined {quarantined:,}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -10,21 +9,26 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json, unit_of_work
+from safetynet.cli._common import (
+    DB_INT_MAX,
+    JsonOpt,
+    check_limit,
+    check_month,
+    console,
+    err_console,
+    fail,
+    open_engine,
+    print_json,
+    screen,
+    unit_of_work,
+)
 
 __all__ = ["app", "demo_step"]
 
 app = typer.Typer(help="月度动态监测预警 / monthly monitoring and warnings.", no_args_is_help=True)
 
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 STEPS = ["snapshot", "register", "match", "score", "fetch", "write"]
 LEVEL_ZH = {"blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
-
-
-def _month(value: str) -> str:
-    if not MONTH.match(value):
-        fail(f"月份格式应为 YYYY-MM / month must look like 2024-01: {value!r}")
-    return value
 
 
 def _params(file: Path | None = None) -> Any:
@@ -40,11 +44,21 @@ def _params(file: Path | None = None) -> Any:
 def _run(engine: Any, month: str, backend: str, quiet: bool) -> Any:
     """One month in its own transaction (committed when the month is written)."""
     from safetynet.config import get_settings
-    from safetynet.monitoring.service import run_month
+    from safetynet.monitoring.service import month_lock, run_month
 
     params = _params()
+
+    def waiting() -> None:
+        err_console.print(
+            f"等待 {month} 的另一次监测运行结束 / waiting for another run of {month} to finish",
+            highlight=False,
+        )
+
     if quiet:
-        with unit_of_work(engine) as session:
+        with (
+            month_lock(get_settings().lake, month, on_wait=waiting),  # the commit included
+            unit_of_work(engine) as session,
+        ):
             return run_month(
                 session=session,
                 month=month,
@@ -64,7 +78,10 @@ def _run(engine: Any, month: str, backend: str, quiet: bool) -> Any:
         def tick(step: str) -> None:
             bar.update(task, advance=1, description=f"监测 / monitoring {month}: {step}")
 
-        with unit_of_work(engine) as session:
+        with (
+            month_lock(get_settings().lake, month, on_wait=waiting),  # the commit included
+            unit_of_work(engine) as session,
+        ):
             return run_month(
                 session=session,
                 month=month,
@@ -81,8 +98,10 @@ def run(
     backend: str = typer.Option("duckdb", "--engine", help="duckdb 或 spark"),
     json: bool = JsonOpt,
 ) -> None:
-    """评分并发出预警 / score the month and write warnings (one transaction)."""
-    _month(month)
+    """评分并发出预警 / score the month and write warnings (one transaction).
+
+    Runs of one month are serialised: a second run started meanwhile waits, then is a repeat."""
+    check_month(month)
     if backend not in ("duckdb", "spark"):
         fail(f"引擎只能是 duckdb 或 spark / engine must be duckdb or spark: {backend}")
     from safetynet.monitoring.service import NoFeedData
@@ -111,7 +130,7 @@ def run(
         label = names(session=session, codes=s.by_prefecture)
     table = Table("市州 prefecture", *[f"{LEVEL_ZH[lv]} {lv}" for lv in LEVEL_ZH], "合计 total")
     for code, counts in s.by_prefecture.items():
-        name = f"{code} {label[code]}" if code in label else code
+        name = screen(f"{code} {label[code]}" if code in label else code)
         table.add_row(name, *[str(counts[lv]) for lv in LEVEL_ZH], str(sum(counts.values())))
     table.add_row(
         "全部 all", *[str(s.by_level[lv]) for lv in LEVEL_ZH], str(sum(s.by_level.values()))
@@ -132,9 +151,11 @@ def explain(
     """说明某户某月得分 / the hits, factor and bonus that add up to a household's score."""
     from safetynet.monitoring.service import explanations
 
-    _month(month)
-    with unit_of_work() as session:
-        found = explanations(session=session, household_id=household, month=month)
+    check_month(month, in_range=False)
+    found = []
+    if 0 < household <= DB_INT_MAX:
+        with unit_of_work() as session:
+            found = explanations(session=session, household_id=household, month=month)
     if not found:
         fail(
             f"户 {household} 在 {month} 没有预警 / household {household} has no warning in {month}"
@@ -144,11 +165,11 @@ def explain(
         return
     for e in found:
         console.print(
-            f"[bold]预警 warning {e['warning_id']}[/] ({e['status']}, "
+            f"[bold]预警 warning {e['warning_id']}[/] ({screen(e['status'])}, "
             f"{LEVEL_ZH[e['warning_level']]} {e['warning_level']}) · {month}"
         )
         for line in e["lines"]:
-            console.print("  " + line, highlight=False)
+            console.print("  " + screen(line), highlight=False)
 
 
 @app.command("simulate")
@@ -169,7 +190,8 @@ def simulate(
     from safetynet.monitoring.service import NoFeedData
     from safetynet.monitoring.service import simulate as sim
 
-    _month(month)
+    check_month(month)
+    check_limit(limit)
     try:
         with unit_of_work() as session:
             simulation = sim(
@@ -202,6 +224,7 @@ def runs(limit: int = typer.Option(20, "--limit"), json: bool = JsonOpt) -> None
     """历次运行 / recent monitoring runs."""
     from safetynet.monitoring.service import list_runs
 
+    check_limit(limit)
     with unit_of_work() as session:
         found = list_runs(session=session, limit=limit)
     if json:
@@ -220,9 +243,9 @@ def runs(limit: int = typer.Option(20, "--limit"), json: bool = JsonOpt) -> None
     for r in found:
         table.add_row(
             str(r.id),
-            r.month,
-            r.backend,
-            r.parameter_version,
+            screen(r.month),
+            screen(r.backend),
+            screen(r.parameter_version),
             str(sum((r.by_level or {}).values())),
             str(r.warnings_new),
             "是" if r.repeat else "",

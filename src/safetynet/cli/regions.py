@@ -9,7 +9,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from safetynet.cli._common import JsonOpt, console, err_console, fail, print_json, unit_of_work
+from safetynet.cli._common import (
+    JsonOpt,
+    console,
+    err_console,
+    fail,
+    print_json,
+    screen,
+    unit_of_work,
+)
 
 __all__ = ["app", "demo_step"]
 
@@ -28,7 +36,12 @@ def _print_report(title: str, report: Any) -> None:
         table.add_column(col, justify="right")
     for f in report.files:
         table.add_row(
-            f.file, f.encoding, str(f.rows), str(f.loaded), str(f.duplicates), str(f.rejected)
+            screen(f.file),
+            screen(f.encoding),
+            str(f.rows),
+            str(f.loaded),
+            str(f.duplicates),
+            str(f.rejected),
         )
     console.print(table)
     console.print(
@@ -42,7 +55,9 @@ def _print_report(title: str, report: Any) -> None:
         for col in ("行\nline", "代码\ncode", "名称\nname", "原因\nreason"):
             rej.add_column(col, overflow="fold")
         for r in report.rejected[:_MAX_SHOWN]:
-            rej.add_row(r.file, str(r.line), r.code, r.name, r.reason)
+            rej.add_row(
+                screen(r.file), str(r.line), screen(r.code), screen(r.name), screen(r.reason)
+            )
         console.print(rej)
         if len(report.rejected) > _MAX_SHOWN:
             rest = len(report.rejected) - _MAX_SHOWN
@@ -128,8 +143,11 @@ def show(
         )
         return
     path = " → ".join(f"{r.name}（{r.code}）" for r in reversed(up))
-    console.print(f"[bold]{region.name}[/]  {region.code}  {region.level_name}", highlight=False)
-    console.print(f"上级 / chain: {path}", highlight=False)
+    console.print(
+        f"[bold]{screen(region.name)}[/]  {screen(region.code)}  {screen(region.level_name)}",
+        highlight=False,
+    )
+    console.print(f"上级 / chain: {screen(path)}", highlight=False)
     if not kids:
         console.print("（没有下级区划 / no children）")
         return
@@ -137,7 +155,7 @@ def show(
     for col in ("代码 code", "名称 name", "级别 level"):
         table.add_column(col)
     for k in kids:
-        table.add_row(k.code, k.name, k.level_name)
+        table.add_row(screen(k.code), screen(k.name), screen(k.level_name))
     console.print(table)
 
 

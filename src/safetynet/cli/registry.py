@@ -8,8 +8,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json, unit_of_work
-from safetynet.ids import mask_text
+from safetynet.cli._common import (
+    JsonOpt,
+    check_limit,
+    console,
+    fail,
+    open_engine,
+    print_json,
+    screen,
+    unit_of_work,
+)
+from safetynet.output import shown_reject
 
 __all__ = ["app", "demo_step", "print_stats"]
 
@@ -83,38 +92,50 @@ def template(
         write_template(out)
     except ImportRefused as exc:
         fail(str(exc))
-    console.print(f"[green]✓[/] 模板已写入 / template written: {out}")
+    console.print(f"[green]✓[/] 模板已写入 / template written: {screen(out)}")
 
 
 @app.command("rejects")
 def rejects(
     import_id: int = typer.Option(..., "--import", help="导入编号 / import ID."),
-    xlsx: Path | None = typer.Option(None, "--xlsx", help="导出为 Excel / write to XLSX."),
+    xlsx: Path | None = typer.Option(
+        None,
+        "--xlsx",
+        help="导出为 Excel（含完整值，供更正）/ write to XLSX with the FULL values (unmasked, "
+        "for correction).",
+    ),
     json_: bool = JsonOpt,
 ) -> None:
-    """List (or export to XLSX) the quarantined rows of one import."""
+    """List (or export to XLSX) the quarantined rows of one import.
+
+    On screen and in --json resident IDs are masked; the --xlsx export is the one deliberate
+    exception and keeps the full values (docs/security.md).
+    """
     from safetynet.registry import service
 
     with unit_of_work() as session:
+        if not service.import_exists(session=session, import_id=import_id):
+            fail(f"没有编号为 {import_id} 的导入 / there is no import #{import_id}")
         if xlsx is not None:
             n = service.export_rejects(session=session, import_id=import_id, out=xlsx)
         else:
             rows = [
-                r.model_dump() for r in service.list_rejects(session=session, import_id=import_id)
+                shown_reject(r.model_dump())
+                for r in service.list_rejects(session=session, import_id=import_id)
             ]
     if xlsx is not None:
         if json_:
             print_json({"import_id": import_id, "rejected": n, "file": str(xlsx)})
         else:
-            console.print(f"[green]✓[/] {n:,} 行已导出 / rows written to {xlsx}")
+            console.print(f"[green]✓[/] {n:,} 行已导出 / rows written to {screen(xlsx)}")
         return
     if json_:
         print_json(rows)
         return
     table = Table("行号 row", "字段 field", "值 value", "原因 reason")
     for r in rows[:200]:
-        table.add_row(str(r["row_number"]), r["field"], mask_text(r["value"] or ""),
-                      f"{r['reason_zh']} / {r['reason_en']}")  # fmt: skip
+        table.add_row(str(r["row_number"]), screen(r["field"]), screen(r["value"]),
+                      screen(f"{r['reason_zh']} / {r['reason_en']}"))  # fmt: skip
     console.print(table)
     console.print("身份证号已脱敏；完整值见 --xlsx 导出 / resident IDs masked here; the --xlsx "
                   "export has the full values for correction")  # fmt: skip
@@ -129,6 +150,7 @@ def imports(
     """The import log, newest first (rows read = accepted + rejected)."""
     from safetynet.registry import service
 
+    check_limit(limit)
     with unit_of_work() as session:
         entries = service.list_imports(session=session, limit=limit)
     if json_:
@@ -137,8 +159,8 @@ def imports(
     table = Table("#", "文件 file", "读取 read", "接受 accepted", "拒绝 rejected", "重复 repeat",
                   "导入人 actor", "时间 started")  # fmt: skip
     for e in entries:
-        table.add_row(str(e.id), e.file_name, f"{e.rows_read:,}", f"{e.accepted:,}",
-                      f"{e.rejected:,}", "是" if e.repeat else "", e.actor,
+        table.add_row(str(e.id), screen(e.file_name), f"{e.rows_read:,}", f"{e.accepted:,}",
+                      f"{e.rejected:,}", "是" if e.repeat else "", screen(e.actor),
                       e.started_at.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
     console.print(table)
 
@@ -167,16 +189,21 @@ def show(
     people = data.get("members", [data])
     if "members" in data:
         console.print(
-            f"户 #{data['id']} 户主 {data['head_resident_id']} · 乡镇 {data['township_code']} · "
-            f"{'城镇' if data['urban'] else '农村'} · {data['address'] or ''}"
+            f"户 #{data['id']} 户主 {screen(data['head_resident_id'])} · 乡镇 "
+            f"{screen(data['township_code'])} · {'城镇' if data['urban'] else '农村'} · "
+            f"{screen(data['address'])}"
         )
-    table = Table("身份证号 ID", "姓名 name", "性别", "出生 born", "关系", "户", "类别 categories")
+    born = "出生 born" if unmasked else "年龄段 age"
+    table = Table("身份证号 ID", "姓名 name", "性别", born, "关系", "户", "类别 categories")
     for p in people:
         cats = "; ".join(
-            f"{m['category_zh']} {m['valid_from']}–{m['valid_to'] or ''} [{m['medical_group']}]"
+            screen(
+                f"{m['category_zh']} {m['valid_from']}–{m['valid_to'] or ''} [{m['medical_group']}]"
+            )
             for m in p["memberships"]
         )
-        table.add_row(p["resident_id"], p["name"], p["sex"], str(p["birth_date"]), p["relation"],
+        table.add_row(screen(p["resident_id"]), screen(p["name"]), screen(p["sex"]),
+                      screen(p["birth_date"] or p["age_band"]), screen(p["relation"]),
                       str(p["household_id"]), cats)  # fmt: skip
     console.print(table)
 
@@ -192,7 +219,7 @@ def print_stats(on: date | None = None, population: int | None = None) -> None:
     table.add_column("代码 code")
     table.add_column("人数 people", justify="right")
     for c in s.by_category:
-        table.add_row(c.category_zh, c.category, f"{c.people:,}")
+        table.add_row(screen(c.category_zh), screen(c.category), f"{c.people:,}")
     table.add_row("[bold]合计 total[/]", "", f"[bold]{s.total:,}[/]")
     table.add_row("占人口 share", "", f"{s.share:.2%} of {s.population:,}")
     o = s.other_hardship
@@ -204,7 +231,7 @@ def print_stats(on: date | None = None, population: int | None = None) -> None:
         pref.add_column("市州 prefecture")
         pref.add_column("人数 people", justify="right")
         for p in s.by_prefecture:
-            pref.add_row(p.code, p.name, f"{p.people:,}")
+            pref.add_row(screen(p.code), screen(p.name), f"{p.people:,}")
         console.print(pref)
 
 

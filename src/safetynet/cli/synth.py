@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from safetynet.cli._common import JsonOpt, console, fail, print_json
+from safetynet.cli._common import JsonOpt, check_month, console, fail, print_json, screen
 
 __all__ = ["demo_step", "register"]
 
@@ -92,8 +91,7 @@ def register(app: typer.Typer) -> None:
 
         if not 0 < scale <= 2:
             fail(f"规模必须在 0 到 2 之间 / --scale must be in (0, 2], got {scale}")
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start):
-            fail(f"起始月份格式应为 YYYY-MM / --start must look like 2024-01, got {start!r}")
+        check_month(start)
         real = None
         if townships_from_db:
             real = _real_townships()
@@ -114,7 +112,7 @@ def register(app: typer.Typer) -> None:
                        | {"out": str(out), "seconds": round(time.perf_counter() - t0, 2)})  # fmt: skip
         else:
             _summary(manifest, time.perf_counter() - t0)
-            console.print(f"[green]✓[/] 已写入 / written to {out}")
+            console.print(f"[green]✓[/] 已写入 / written to {screen(out)}")
 
 
 def demo_step(out_dir: Path | str | None = None) -> Path:
@@ -131,7 +129,9 @@ def demo_step(out_dir: Path | str | None = None) -> Path:
             old = {}
         same = all(old.get("params", {}).get(k) == v for k, v in DEMO_PARAMS.items())
         if same and "moves" in old and "economy" in old:  # built before those: rebuilt
-            console.print(f"[green]✓[/] 模拟省份已存在 / synthetic province already built: {out}")
+            console.print(
+                f"[green]✓[/] 模拟省份已存在 / synthetic province already built: {screen(out)}"
+            )
             return out
     params = SynthParams(**DEMO_PARAMS)  # type: ignore[arg-type]
     t0 = time.perf_counter()

@@ -63,19 +63,26 @@ def _letter(i: int) -> str:
 
 
 def write_rejects_xlsx(rows: Iterable[dict[str, Any]], spec: FeedSpec, out: Path) -> int:
-    """Write the quarantine rows to an XLSX workbook; returns the number of rows written."""
+    """Write the quarantine rows to an XLSX workbook; returns the number of rows written.
+
+    The one deliberate exception to masking: the workbook keeps the full values (resident IDs,
+    record IDs) so that the department can correct and resend them. Every text is stored as a
+    text cell and neutralised against formulas (:func:`safetynet.output.xlsx_append`).
+    """
     from openpyxl import Workbook
+
+    from safetynet.output import xlsx_append
 
     headings = {f.name: f.heading for f in spec.fields}
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(f"{spec.title_zh}隔离"[:31])
-    ws.append([h for _, h in REJECT_COLUMNS])
+    xlsx_append(ws, [h for _, h in REJECT_COLUMNS])
     n = 0
     for row in rows:
         field = str(row.get("field", ""))
         heading = "+".join(headings.get(p, p) for p in field.split("+"))
         data = {**row, "heading": heading}
-        ws.append([data.get(k) for k, _ in REJECT_COLUMNS])
+        xlsx_append(ws, [data.get(k) for k, _ in REJECT_COLUMNS])
         n += 1
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)

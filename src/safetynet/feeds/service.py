@@ -22,7 +22,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -67,7 +66,6 @@ __all__ = [
 ]
 
 MAJOR_DISEASE_PARAM = "medical.major_diseases.icd10_prefixes"
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _EXTS = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
 
 
@@ -80,14 +78,18 @@ def default_actor() -> str:
 
 
 def check_month(month: str) -> str:
-    """``month`` if it is ``YYYY-MM``; otherwise FeedRefused.
+    """``month`` if it is ``YYYY-MM`` within the months ingest accepts
+    (:func:`safetynet.months.check`); otherwise FeedRefused.
 
     >>> check_month("2024-03")
     '2024-03'
     """
-    if not _MONTH.match(month or ""):
-        raise FeedRefused(f"月份格式应为 YYYY-MM / month must look like 2024-03, got {month!r}")
-    return month
+    from safetynet.months import MonthError, check
+
+    try:
+        return check(month)
+    except MonthError as exc:
+        raise FeedRefused(str(exc)) from None
 
 
 def _major_prefixes(

@@ -3,7 +3,9 @@
 Pure rules (no framework). The numbers are recomputed here in Decimal from the same milli units
 the SQL used, and must give the SQL's score; a mismatch is a bug and raises. Explanations are
 stored on the warning and shown to officers, so a person appears in them by masked resident ID
-only (the full ID stays in ``warning_evidence``, beside the record it came from).
+only, and a feed record by an irreversible reference (``ref``, by default
+:func:`safetynet.output.record_ref`): departments' record IDs often embed the resident ID. The
+full IDs stay in ``warning_evidence``, beside the record they came from.
 
 >>> hits = [
 ...     {"indicator": "hospital", "record_id": "Z1", "resident_id": "620102198001011233",
@@ -12,9 +14,10 @@ only (the full ID stays in ``warning_evidence``, beside the record it came from)
 ...      "mkey": "undergraduate", "amount": None, "weight": 15000, "modifier": 1000},
 ... ]
 >>> e = explain_household(hits, identity="dibao_edge", factor=1500, bonus=10000,
-...                       thresholds={"blue": 30, "yellow": 45, "orange": 65, "red": 90})
->>> e["score"], e["level"], e["base"], e["bonus_points"]
-(100, 'red', '60', '10')
+...                       thresholds={"blue": 30, "yellow": 45, "orange": 65, "red": 90},
+...                       ref=lambda source, record_id: f"R-{source}")
+>>> e["score"], e["level"], e["base"], e["bonus_points"], e["hits"][0]["record"]
+(100, 'red', '60', '10', 'R-hospital')
 >>> print("\\n".join(e["lines"]))
 住院 hospital · 620102********1233 · 个人自付 12000.00 元: 30 × 1.5 = 45
 高考录取 university · 620102********002X · undergraduate: 15 × 1 = 15
@@ -25,12 +28,11 @@ only (the full ID stays in ``warning_evidence``, beside the record it came from)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
-from safetynet.ids import mask
 from safetynet.monitoring.params import (
     CATEGORY_LABELS,
     INDICATOR_LABELS,
@@ -38,6 +40,7 @@ from safetynet.monitoring.params import (
     LEVEL_LABELS,
     LEVELS,
 )
+from safetynet.output import mask_id, record_ref
 
 __all__ = ["explain_household", "fmt", "level_rank", "score_of"]
 
@@ -115,8 +118,12 @@ def explain_household(
     factor: int,
     bonus: int,
     thresholds: Mapping[str, int],
+    ref: Callable[[str, str], str] | None = None,
 ) -> dict[str, Any]:
-    """The explanation of one household-month: hits, factor, bonus, score, level and lines."""
+    """The explanation of one household-month: hits, factor, bonus, score, level and lines.
+
+    ``ref(source, record_id)`` names a feed record (default :func:`record_ref`)."""
+    ref = ref or record_ref
     rows = sorted(
         hits, key=lambda h: (_ORDER.get(h["indicator"], 99), h["resident_id"], h["record_id"])
     )
@@ -131,12 +138,12 @@ def explain_household(
         sev = _severity(h)
         label = _LABELS.get(h["indicator"]) or f"{h['indicator']} {h['indicator']}"
         where = f" · {sev}" if sev else ""
-        person = mask(h["resident_id"])
+        person = mask_id(h["resident_id"])
         lines.append(f"{label} · {person}{where}: {ws} × {ms} = {ps}")
         out_hits.append(
             {
                 "indicator": h["indicator"],
-                "record_id": h["record_id"],
+                "record": ref(h["indicator"], h["record_id"]),
                 "person": person,
                 "severity": sev,
                 "weight": ws,

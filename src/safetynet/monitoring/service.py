@@ -6,9 +6,12 @@ scoring backend (``duckdb`` or ``spark``), never the database.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ from safetynet.monitoring.models import MonitoringRun, WarningMonth
 from safetynet.monitoring.params import INDICATORS, LEVELS, ScoringParams
 from safetynet.monitoring.schemas import LevelChange, RunListing, RunSummary, Simulation
 from safetynet.monitoring.store import explanation_of, write_findings
+from safetynet.output import safe_explanation
 from safetynet.parameters import ParameterSet
 from safetynet.workflow.service import cases_covering, open_or_update_cases
 
@@ -36,6 +40,7 @@ __all__ = [
     "explanations",
     "feed_partitions",
     "list_runs",
+    "month_lock",
     "run_month",
     "score",
     "simulate",
@@ -166,6 +171,37 @@ def _engine_of(session: Session) -> Engine:
     return bind if isinstance(bind, Engine) else bind.engine
 
 
+def month_lock_path(lake: Path, month: str) -> Path:
+    """The lock file of one month's runs: ``<lake>/snapshots/.run-YYYY-MM.lock``."""
+    return lake / "snapshots" / f".run-{month}.lock"
+
+
+@contextmanager
+def month_lock(
+    lake: Path, month: str, *, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold the exclusive lock of ``month``'s runs, waiting as long as another run holds it.
+
+    An ``flock`` on a file in the lake (which every host running the monitoring shares), not a
+    database lock: the database is written only in the run's short final transaction. The
+    kernel drops the lock when its holder exits, even by ``kill -9``. ``on_wait`` is called
+    once if the lock is taken, before the wait begins.
+    """
+    path = month_lock_path(lake, month)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the file releases the lock
+
+
 def run_month(
     *,
     session: Session,
@@ -178,8 +214,15 @@ def run_month(
     """Run the monitoring of ``month`` and write its warnings and run record in ``session``.
 
     The snapshot reads the committed registry through its own bulk connection; the writes go
-    into the caller's transaction, which commits them together (or none of them).
+    into the caller's transaction, which commits them together (or none of them). Callers
+    serialise runs of one month by holding :func:`month_lock` around their whole unit of work
+    (its commit included): a second run started meanwhile then waits, sees the first one's
+    inputs and is logged as a repeat. ``month`` must be one that runs accept
+    (:func:`safetynet.months.check`, else :class:`~safetynet.months.MonthError`).
     """
+    from safetynet.months import check
+
+    check(month)
     from safetynet.monitoring.params import scoring_params
 
     started = datetime.now(UTC)
@@ -287,7 +330,7 @@ def explanations(*, session: Session, household_id: int, month: str) -> list[dic
             "status": "closed" if c["state"] == "closed" else "open",
             "warning_level": c["level"],
             "month": month,
-            **explanation,
+            **safe_explanation(explanation),
         }
         for c in cases
     ]

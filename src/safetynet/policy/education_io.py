@@ -99,13 +99,17 @@ def read_students(path: Path) -> list[Student]:
 def write_allocation(
     allocation: Allocation, out: Path, *, extra_status: Mapping[str, frozenset[str]] | None = None
 ) -> None:
-    """Write the allocation (sheet 分配结果) and a summary (sheet 汇总) to ``out``."""
+    """Write the allocation (sheet 分配结果) and a summary (sheet 汇总) to ``out``; every text
+    is a text cell, neutralised against formulas (:func:`safetynet.output.xlsx_append`)."""
     from openpyxl import Workbook
+
+    from safetynet.output import xlsx_append
 
     wb = Workbook()
     ws = wb.active
     ws.title = "分配结果"
-    ws.append(
+    xlsx_append(
+        ws,
         [
             "学号",
             "姓名",
@@ -116,13 +120,14 @@ def write_allocation(
             "应得档次",
             "资助金额",
             "说明",
-        ]
+        ],
     )
     for g in allocation.grants:
         statuses = set(g.student.statuses) | set(
             (extra_status or {}).get(g.student.resident_id, ())
         )
-        ws.append(
+        xlsx_append(
+            ws,
             [
                 g.student.student_no,
                 g.student.name,
@@ -133,7 +138,7 @@ def write_allocation(
                 float(g.wanted),
                 float(g.amount),
                 "；".join(g.explanation),
-            ]
+            ],
         )
     for col, width in zip("ABCDEFGHI", (14, 10, 20, 10, 16, 9, 10, 10, 90), strict=True):
         ws.column_dimensions[col].width = width
@@ -149,7 +154,7 @@ def write_allocation(
         ("参数版本 parameter version", allocation.parameter_version),
         ("说明", "；".join(allocation.explanation)),
     ):
-        summary.append([label, value])
+        xlsx_append(summary, [label, value])
     summary.column_dimensions["A"].width = 28
     summary.column_dimensions["B"].width = 60
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -72,7 +72,10 @@ class PersonOut(BaseModel):
     resident_id: str
     name: str
     sex: str
-    birth_date: date
+    #: only in the unmasked view (the birth date is what a masked resident ID hides)
+    birth_date: date | None = None
+    #: the masked view's ten-year age band, e.g. "70–79 岁"
+    age_band: str | None = None
     household_id: int
     relation: str
     memberships: list[MembershipOut] = []

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from safetynet import codes
-from safetynet.ids import mask as mask_id
+from safetynet.output import age_band, mask_id
 from safetynet.parameters import ParameterSet, default_parameters
 from safetynet.regions.service import names as region_names
 from safetynet.registry import rules
@@ -49,6 +49,7 @@ __all__ = [
     "export_rejects",
     "get_household",
     "get_person",
+    "import_exists",
     "list_imports",
     "list_rejects",
     "mask_id",
@@ -178,7 +179,8 @@ def _person_out(session: Session, p: Person, *, unmasked: bool) -> PersonOut:
     )
     return PersonOut(
         id=p.id, resident_id=p.resident_id if unmasked else mask_id(p.resident_id),
-        name=p.name, sex=p.sex, birth_date=p.birth_date, household_id=p.household_id,
+        name=p.name, sex=p.sex, birth_date=p.birth_date if unmasked else None,
+        age_band=None if unmasked else age_band(p.birth_date), household_id=p.household_id,
         relation=p.relation, memberships=[_membership_out(m) for m in members],
         moves=[{"from_household_id": m.from_household_id, "to_household_id": m.to_household_id,
                 "moved_on": m.moved_on} for m in moves],
@@ -214,6 +216,13 @@ def list_imports(*, session: Session, limit: int = 50) -> list[ImportLogEntry]:
     return [ImportLogEntry.model_validate(r, from_attributes=True) for r in rows]
 
 
+def import_exists(*, session: Session, import_id: int) -> bool:
+    """Whether ``import_id`` names an import in the log (any integer, however large)."""
+    if not 0 < import_id < 2**63:
+        return False
+    return session.get(RegistryImport, import_id) is not None
+
+
 def list_rejects(*, session: Session, import_id: int) -> list[RejectRow]:
     """The quarantined rows of one import, by row number."""
     rows = session.execute(
@@ -226,9 +235,14 @@ def list_rejects(*, session: Session, import_id: int) -> list[RejectRow]:
 
 
 def export_rejects(*, session: Session, import_id: int, out: Path) -> int:
-    """Write an import's rejects to XLSX (行号, 字段, 值, 原因, reason); return the count."""
+    """Write an import's rejects to XLSX (行号, 字段, 值, 原因, reason); return the count.
+
+    The workbook keeps the full values (unmasked) for correction; every text is a text cell,
+    neutralised against formulas (:func:`safetynet.output.xlsx_append`).
+    """
     from openpyxl import Workbook
 
+    from safetynet.output import xlsx_append
     from safetynet.registry._reader import HEADINGS
 
     rows = list_rejects(session=session, import_id=import_id)
@@ -236,10 +250,10 @@ def export_rejects(*, session: Session, import_id: int, out: Path) -> int:
     ws = wb.active
     assert ws is not None
     ws.title = f"导入{import_id}被拒行"
-    ws.append(["行号 / row", "列 / column", "值 / value", "原因", "reason"])
+    xlsx_append(ws, ["行号 / row", "列 / column", "值 / value", "原因", "reason"])
     for r in rows:
-        ws.append([r.row_number, HEADINGS.get(r.field, r.field), r.value,
-                   r.reason_zh, r.reason_en])  # fmt: skip
+        xlsx_append(ws, [r.row_number, HEADINGS.get(r.field, r.field), r.value,
+                         r.reason_zh, r.reason_en])  # fmt: skip
     for col in "C":
         for cell in ws[col]:
             cell.number_format = "@"

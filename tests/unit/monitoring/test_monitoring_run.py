@@ -18,6 +18,7 @@ from safetynet.monitoring import service, store
 from safetynet.monitoring.models import MonitoringRun, WarningEvidence, WarningMonth
 from safetynet.monitoring.params import INDICATORS
 from safetynet.monitoring.store import explanation_of
+from safetynet.output import record_ref
 from safetynet.workflow.models import Case, CaseMonth
 from tests.factories.registry import TOWNSHIPS, move
 from tests.unit.monitoring.conftest import EXAMPLE, HERE, A, example_feeds, write_feed
@@ -167,12 +168,15 @@ def test_rerun_with_a_corrected_feed_replaces_that_months_evidence(
     again = _run(engine, lake, example_params)
     assert not again.repeat and again.warnings_new == 0
     ((e),) = _findings(engine).values()
-    shown = sorted(h["record_id"] for h in e["hits"])
+    shown = sorted(h["record"] for h in e["hits"])
     with engine.connect() as conn:
         stored = conn.execute(
-            select(WarningEvidence.record_id).where(WarningEvidence.month == "2024-01")
-        ).scalars()
-        assert sorted(stored) == shown == ["KS1", "ZY7"]
+            select(WarningEvidence.source, WarningEvidence.record_id).where(
+                WarningEvidence.month == "2024-01"
+            )
+        ).all()
+    assert sorted(record_ref(s, r) for s, r in stored) == shown
+    assert sorted(r for _, r in stored) == ["KS1", "ZY7"]
 
 
 def test_evidence_never_counted_twice_and_level_never_lowered(
@@ -195,7 +199,7 @@ def test_evidence_never_counted_twice_and_level_never_lowered(
     (c,) = _cases(engine)
     assert feb.warnings_new == 0 and feb.warnings_updated == 1
     e = _findings(engine)[(c["household_id"], "2024-02")]
-    assert [h["record_id"] for h in e["hits"]] == ["ZY9"]
+    assert [h["record"] for h in e["hits"]] == [record_ref("hospital", "ZY9")]
     assert (e["score"], e["level"]) == (45, "blue")  # 1.5 × 30 × 1.0
     assert (c["level"], c["last_month"], c["first_month"], c["months"]) == (
         "red",
