@@ -39,20 +39,22 @@ BIG = "99999999999999999999"  # past 64 bits
         (["feeds", "ingest", "-s", "hospital", "-m", "9999-12", __file__], 1, "out of range"),
         (["feeds", "ingest", "-s", "hospital", "-m", "2024-1", __file__], 2, "YYYY-MM"),
         (["calc", "premiums", "--year", BIG], 2, "year"),
-        (["synth", "--start", "0000-01", "--out", "x"], 1, "out of range"),
+        (["synth", "--start", "0000-01", "--out", "{tmp}/x"], 1, "out of range"),
     ],
 )
-def test_refusals(poisoned: Province, args: list[str], code: int, words: str) -> None:
+def test_refusals(
+    poisoned: Province, tmp_path: Path, args: list[str], code: int, words: str
+) -> None:
     lake = get_settings().lake
     before = sorted(p.relative_to(lake) for p in lake.rglob("*"))
-    result = runner.invoke(app, args)
+    result = runner.invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])
     assert result.exit_code == code, result.output
     assert not isinstance(result.exception, Exception) or isinstance(
         result.exception, SystemExit
     ), result.exception
     assert "错误 / Error" in result.output and words in result.output
     assert sorted(p.relative_to(lake) for p in lake.rglob("*")) == before  # nothing changed
-    assert not Path("x").exists()
+    assert not (tmp_path / "x").exists()
 
 
 def _run(args: list[str], data: bytes, **env: str) -> subprocess.CompletedProcess[bytes]:
