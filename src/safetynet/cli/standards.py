@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json
+from safetynet.cli._common import JsonOpt, console, fail, open_engine, print_json, screen
 
 __all__ = ["app", "demo_step"]
 
@@ -41,7 +41,10 @@ def _print_summary(s: Any) -> None:
             table.add_column(col, overflow="fold")
         for r in s.rejects[:_MAX_SHOWN]:
             table.add_row(
-                str(r.row_number), r.field, r.value or "", f"{r.reason_zh} / {r.reason_en}"
+                str(r.row_number),
+                screen(r.field),
+                screen(r.value),
+                screen(f"{r.reason_zh} / {r.reason_en}"),
             )
         console.print(table)
         if len(s.rejects) > _MAX_SHOWN:
@@ -124,9 +127,9 @@ def list_(
         table.add_column(col, overflow="fold", justify="right" if "金额" in col else "left")
     for r in rows:
         table.add_row(
-            r["county"], "城镇" if r["area"] == "urban" else "农村",
-            f"{KIND_NAMES[r['kind']]} {r['kind']}", f"{r['amount']:,.2f}",
-            r["valid_from"].isoformat(), r["reference"],
+            screen(r["county"]), "城镇" if r["area"] == "urban" else "农村",
+            screen(f"{KIND_NAMES[r['kind']]} {r['kind']}"), f"{r['amount']:,.2f}",
+            r["valid_from"].isoformat(), screen(r["reference"]),
         )  # fmt: skip
     console.print(table)
     console.print(f"{len(rows)} 行 / rows")

@@ -66,12 +66,20 @@ def _files(tmp: Path) -> dict[str, Path]:
         f"@SUM(1+1),-2+3,{HEAD_ID[:-1]}0,一般困难,\n",
         "utf-8",
     )
+    standards = tmp / "standards.csv"
+    standards.write_text(
+        "县区代码,城乡,种类,金额,起始日期,依据\n"
+        f'620102,城镇,dibao,800,2024-01-01,"{FORMULA.replace(chr(34), chr(34) * 2)}{MARKUP}"\n'
+        f"620102,{MARKUP},dibao,-5,2024-01-01,{EMOJI}{CONTROL}\n",
+        "utf-8",
+    )
     month = tmp / "feeds" / "2024-01"
     month.mkdir(parents=True, exist_ok=True)
     (month / f"{FILE_MARK}.csv").write_text("x\n", "utf-8")
     return {
         "divisions": divisions,
         "students": students,
+        "standards": standards,
         "month_dir": month,
         "out": tmp / f"{FILE_MARK}out",
     }
@@ -177,6 +185,13 @@ def calls(p: Province, f: dict[str, Path]) -> dict[str, list[tuple[list[str], An
             ),
         ],
         "calc premiums": [(["--year", "2024"], None, 0), (["--year", "2024", "--json"], None, 0)],
+        "standards import": [
+            (["--builtin"], None, 0),
+            ([str(f["standards"])], None, 0),
+            ([str(f["standards"]), "--json", "--force"], None, 0),
+        ],
+        "standards list": [([], None, 0), (["--json"], None, 0)],
+        "eligibility check": [([], medical, 0)],
         # The demo builds its own synthetic province (no outside data) and takes minutes;
         # `make demo` runs it. Here: its help only.
         "demo": [(["--help"], None, 0)],
