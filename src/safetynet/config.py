@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def record_key(self) -> bytes:
+        """The key of irreversible record references (:func:`safetynet.output.record_ref`)."""
+        return self.secret_key.encode("utf-8")
+
+    @property
     def db_url(self) -> str:
         """The SQLAlchemy URL: the configured one, or a SQLite file under ``home``."""
         if self.database_url:

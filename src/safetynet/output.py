@@ -1,5 +1,8 @@
 """The one output layer: every value leaving the product passes through these functions.
 
+This module is pure (no CLI, database or configuration import), so that the pure rules may
+use it; callers pass the instance's key to :func:`record_ref`.
+
 * **Screen** (Rich): :func:`screen` makes control characters visible and escapes Rich markup, so
   a name like ``[/x]`` prints as itself and never as markup (the CLI's consoles, in
   :mod:`safetynet.cli._common`, never turn ``:x:`` into an emoji).
@@ -82,10 +85,23 @@ def visible(text: str) -> str:
 
 def screen(value: Any) -> str:
     """A data value ready for Rich: controls visible, markup escaped, surrogates replaced."""
-    from rich.markup import escape
-
     text = "" if value is None else str(value)
-    return escape(visible(_SURROGATE.sub("\ufffd", text)))
+    return _markup_escape(visible(_SURROGATE.sub("\ufffd", text)))
+
+
+# Rich's own rule (rich.markup.escape), here so that this module imports no CLI library: a
+# backslash before every "[" that could open a tag, and doubled backslashes before it.
+_TAG = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
+
+
+def _markup_escape(text: str) -> str:
+    """``text`` with Rich markup escaped.
+
+    >>> _markup_escape("[/x] [bold]b[/] a[1]")
+    '\\\\[/x] \\\\[bold]b\\\\[/] a[1]'
+    """
+    text = _TAG.sub(lambda m: f"{m[1]}{m[1]}\\{m[2]}", text)
+    return text + "\\" if text.endswith("\\") and not text.endswith("\\\\") else text
 
 
 def mask_id(resident_id: str) -> str:
@@ -119,15 +135,10 @@ def age_band(born: date | None, *, on: date | None = None) -> str | None:
     return f"{low}–{low + 9} 岁"
 
 
-def _secret() -> bytes:
-    from safetynet.config import get_settings
-
-    return get_settings().secret_key.encode("utf-8")
-
-
-def record_ref(source: str, record_id: str, *, key: bytes | None = None) -> str:
+def record_ref(source: str, record_id: str, *, key: bytes) -> str:
     """An irreversible reference to a department's record: ``R-`` and 12 hex digits of the
-    HMAC-SHA256 of ``source`` and ``record_id`` under the instance's secret key.
+    HMAC-SHA256 of ``source`` and ``record_id`` under the instance's secret key
+    (:attr:`safetynet.config.Settings.record_key`).
 
     The same record always gets the same reference on one instance; without the key the record
     ID (and a resident ID inside it) cannot be recovered from it.
@@ -136,11 +147,11 @@ def record_ref(source: str, record_id: str, *, key: bytes | None = None) -> str:
     'R-f48a5f47ef3f'
     """
     message = f"{source}\x1f{record_id}".encode("utf-8", "surrogatepass")
-    digest = hmac.new(key if key is not None else _secret(), message, hashlib.sha256)
+    digest = hmac.new(key, message, hashlib.sha256)
     return "R-" + digest.hexdigest()[:12]
 
 
-def safe_explanation(expl: dict[str, Any], *, key: bytes | None = None) -> dict[str, Any]:
+def safe_explanation(expl: dict[str, Any], *, key: bytes) -> dict[str, Any]:
     """A stored explanation as it may be shown: every hit's ``record_id`` replaced by its
     :func:`record_ref`, every ``resident_id`` masked, and ID-shaped text in lines masked.
 
@@ -167,23 +178,23 @@ def safe_explanation(expl: dict[str, Any], *, key: bytes | None = None) -> dict[
     return out
 
 
-def shown_reject(row: dict[str, Any], *, source: str | None = None) -> dict[str, Any]:
+def shown_reject(row: dict[str, Any], *, key: bytes, source: str | None = None) -> dict[str, Any]:
     """A quarantined row as shown on screen and in ``--json``: resident IDs in its texts masked,
     its record ID replaced by a :func:`record_ref` (``record``). The XLSX export of quarantined
     rows is the one place that keeps the full values (the department corrects and resends them).
 
     >>> r = shown_reject({"source": "hospital", "record_id": "ZY1", "value": "620102198001011233",
-    ...                   "reason_zh": "校验位", "reason_en": "check digit"})
+    ...                   "reason_zh": "校验位", "reason_en": "check digit"}, key=b"k")
     >>> r["value"], "record_id" in r, r["record"].startswith("R-")
     ('620102********1233', False, True)
     """
     out = {k: v for k, v in row.items() if k not in ("record_id", "line")}
     if "record_id" in row:
         record_id, where = row["record_id"], source or str(row.get("source", ""))
-        out["record"] = record_ref(where, str(record_id)) if record_id else None
-    for key in ("value", "reason_zh", "reason_en"):
-        if isinstance(row.get(key), str):
-            out[key] = mask_text(row[key])
+        out["record"] = record_ref(where, str(record_id), key=key) if record_id else None
+    for name in ("value", "reason_zh", "reason_en"):
+        if isinstance(row.get(name), str):
+            out[name] = mask_text(row[name])
     return out
 
 

@@ -20,6 +20,7 @@ from safetynet.cli._common import (
     screen,
     unit_of_work,
 )
+from safetynet.config import get_settings
 from safetynet.output import shown_reject
 
 __all__ = ["app", "demo_step"]
@@ -246,7 +247,8 @@ def rejects(
             console.print(
                 f"[green]✓[/] {n:,} 条隔离记录已导出 / quarantine rows written to {screen(xlsx)}"
             )
-    shown = [shown_reject(r, source=source) for r in rows]
+    key = get_settings().record_key
+    shown = [shown_reject(r, source=source, key=key) for r in rows]
     if as_json:
         print_json(shown)
     elif xlsx is None:

@@ -18,6 +18,7 @@ from safetynet.cli._common import (
     screen,
     unit_of_work,
 )
+from safetynet.config import get_settings
 from safetynet.output import shown_reject
 
 __all__ = ["app", "demo_step", "print_stats"]
@@ -119,8 +120,9 @@ def rejects(
         if xlsx is not None:
             n = service.export_rejects(session=session, import_id=import_id, out=xlsx)
         else:
+            key = get_settings().record_key
             rows = [
-                shown_reject(r.model_dump())
+                shown_reject(r.model_dump(), key=key)
                 for r in service.list_rejects(session=session, import_id=import_id)
             ]
     if xlsx is not None:

@@ -3,8 +3,9 @@
 Pure rules (no framework). The numbers are recomputed here in Decimal from the same milli units
 the SQL used, and must give the SQL's score; a mismatch is a bug and raises. Explanations are
 stored on the warning and shown to officers, so a person appears in them by masked resident ID
-only, and a feed record by an irreversible reference (``ref``, by default
-:func:`safetynet.output.record_ref`): departments' record IDs often embed the resident ID. The
+only, and a feed record by an irreversible reference (``ref``, in production
+:func:`safetynet.output.record_ref` under the instance's key): departments' record IDs often
+embed the resident ID. The
 full IDs stay in ``warning_evidence``, beside the record they came from.
 
 >>> hits = [
@@ -40,7 +41,7 @@ from safetynet.monitoring.params import (
     LEVEL_LABELS,
     LEVELS,
 )
-from safetynet.output import mask_id, record_ref
+from safetynet.output import mask_id
 
 __all__ = ["explain_household", "fmt", "level_rank", "score_of"]
 
@@ -118,12 +119,11 @@ def explain_household(
     factor: int,
     bonus: int,
     thresholds: Mapping[str, int],
-    ref: Callable[[str, str], str] | None = None,
+    ref: Callable[[str, str], str],
 ) -> dict[str, Any]:
     """The explanation of one household-month: hits, factor, bonus, score, level and lines.
 
-    ``ref(source, record_id)`` names a feed record (default :func:`record_ref`)."""
-    ref = ref or record_ref
+    ``ref(source, record_id)`` names a feed record without showing its ID."""
     rows = sorted(
         hits, key=lambda h: (_ORDER.get(h["indicator"], 99), h["resident_id"], h["record_id"])
     )

@@ -20,6 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from safetynet.config import get_settings
 from safetynet.feeds.lake import month_partitions
 from safetynet.hashing import file_sha256
 from safetynet.monitoring import snapshot as snap
@@ -29,7 +30,7 @@ from safetynet.monitoring.models import MonitoringRun, WarningMonth
 from safetynet.monitoring.params import INDICATORS, LEVELS, ScoringParams
 from safetynet.monitoring.schemas import LevelChange, RunListing, RunSummary, Simulation
 from safetynet.monitoring.store import explanation_of, write_findings
-from safetynet.output import safe_explanation
+from safetynet.output import record_ref, safe_explanation
 from safetynet.parameters import ParameterSet
 from safetynet.workflow.service import cases_covering, open_or_update_cases
 
@@ -96,6 +97,11 @@ def build_findings(result: ScoringResult, params: ScoringParams) -> dict[int, di
     """The month's findings: household_id → {township_code, score, level, explanation,
     evidence rows}, for every household at blue or above, in household order (so that the
     rows written, and the ids of new cases, do not depend on the engine's row order)."""
+    key = get_settings().record_key
+
+    def ref(source: str, record_id: str) -> str:
+        return record_ref(source, record_id, key=key)
+
     hits: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in result.evidence.to_pylist():
         hits[row["household_id"]].append(row)
@@ -108,6 +114,7 @@ def build_findings(result: ScoringResult, params: ScoringParams) -> dict[int, di
             factor=row["factor"],
             bonus=params.bonus,
             thresholds=params.thresholds,
+            ref=ref,
         )
         if expl["score"] != row["score"] or expl["level"] != row["level"]:
             raise AssertionError(f"household {hh}: explanation does not match the engine")
@@ -314,7 +321,8 @@ def run_month(
 def explanations(*, session: Session, household_id: int, month: str) -> list[dict[str, Any]]:
     """The explanation of ``household_id`` for ``month``, once per case covering it (newest
     first), with the case's id, open/closed and level (``warning_id``, ``status``,
-    ``warning_level``)."""
+    ``warning_level``), as it may be shown (:func:`safetynet.output.safe_explanation`)."""
+    key = get_settings().record_key
     row = session.execute(
         select(WarningMonth).where(
             WarningMonth.household_id == household_id, WarningMonth.month == month
@@ -330,7 +338,7 @@ def explanations(*, session: Session, household_id: int, month: str) -> list[dic
             "status": "closed" if c["state"] == "closed" else "open",
             "warning_level": c["level"],
             "month": month,
-            **safe_explanation(explanation),
+            **safe_explanation(explanation, key=key),
         }
         for c in cases
     ]

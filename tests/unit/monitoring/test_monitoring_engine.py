@@ -220,6 +220,7 @@ def test_explanation_adds_up_to_the_integer_score(hits, factor, bonus):
         factor=factor,
         bonus=bonus,
         thresholds={"blue": 30, "yellow": 45, "orange": 65, "red": 90},
+        ref=lambda source, record_id: f"{source}:{record_id}",
     )
     n = len({h["indicator"] for h in hits})
     assert e["score"] == score_of([h["weight"] * h["modifier"] for h in hits], n, factor, bonus)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
+from safetynet.config import get_settings
 from safetynet.db import unit_of_work
 from safetynet.ids import mask
 from safetynet.monitoring import service, store
@@ -175,7 +176,8 @@ def test_rerun_with_a_corrected_feed_replaces_that_months_evidence(
                 WarningEvidence.month == "2024-01"
             )
         ).all()
-    assert sorted(record_ref(s, r) for s, r in stored) == shown
+    key = get_settings().record_key
+    assert sorted(record_ref(s, r, key=key) for s, r in stored) == shown
     assert sorted(r for _, r in stored) == ["KS1", "ZY7"]
 
 
@@ -199,7 +201,8 @@ def test_evidence_never_counted_twice_and_level_never_lowered(
     (c,) = _cases(engine)
     assert feb.warnings_new == 0 and feb.warnings_updated == 1
     e = _findings(engine)[(c["household_id"], "2024-02")]
-    assert [h["record"] for h in e["hits"]] == [record_ref("hospital", "ZY9")]
+    key = get_settings().record_key
+    assert [h["record"] for h in e["hits"]] == [record_ref("hospital", "ZY9", key=key)]
     assert (e["score"], e["level"]) == (45, "blue")  # 1.5 × 30 × 1.0
     assert (c["level"], c["last_month"], c["first_month"], c["months"]) == (
         "red",
