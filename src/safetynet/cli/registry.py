@@ -170,18 +170,38 @@ def imports(
 @app.command("show")
 def show(
     key: str = typer.Argument(..., help="身份证号或户编号 / resident ID, or household number."),
-    unmasked: bool = typer.Option(False, "--unmasked", help="显示完整身份证号 / full IDs."),
+    unmasked: bool = typer.Option(
+        False,
+        "--unmasked",
+        help="显示完整身份证号和出生日期（须 --reason，记入查看日志）/ full IDs and birth dates "
+        "(needs --reason; written to the reveal log).",
+    ),
+    reason: str = typer.Option("", "--reason", help="查看完整信息的理由 / why (with --unmasked)."),
+    actor: str = typer.Option("", "--actor", help="查看人 / who (default: the login name)."),
     json_: bool = JsonOpt,
 ) -> None:
-    """Show a person (by resident ID) or a household (by its number)."""
+    """Show a person (by resident ID) or a household (by its number).
+
+    Resident IDs are masked and birth dates shown as ten-year age bands; --unmasked --reason
+    shows them in full and records who, when and why in the reveal log (`registry reveals`)."""
+    from safetynet.feeds.service import default_actor
     from safetynet.registry import service
 
+    reveal = None
+    if unmasked:
+        if not reason.strip():
+            fail("--unmasked 须说明理由 --reason / --unmasked needs --reason", code=2)
+        reveal = service.Reveal(actor=actor.strip() or default_actor(), reason=reason.strip())
     found: service.HouseholdOut | service.PersonOut | None
-    with unit_of_work() as session:
+    with unit_of_work() as session:  # the reveal log row commits with the read, or neither
         if key.isdigit() and len(key) < 15:
-            found = service.get_household(session=session, household_id=int(key), unmasked=unmasked)
+            found = service.get_household(
+                session=session, household_id=int(key), unmasked=unmasked, reveal=reveal
+            )
         else:
-            found = service.get_person(session=session, resident_id=key, unmasked=unmasked)
+            found = service.get_person(
+                session=session, resident_id=key, unmasked=unmasked, reveal=reveal
+            )
     if found is None:
         fail(f"登记库中没有 {service.mask_id(key)} / not in the registry")
     data = found.model_dump()
@@ -207,6 +227,26 @@ def show(
         table.add_row(screen(p["resident_id"]), screen(p["name"]), screen(p["sex"]),
                       screen(p["birth_date"] or p["age_band"]), screen(p["relation"]),
                       str(p["household_id"]), cats)  # fmt: skip
+    console.print(table)
+
+
+@app.command("reveals")
+def reveals(
+    limit: int = typer.Option(50, "--limit", help="最多显示 / how many."), json_: bool = JsonOpt
+) -> None:
+    """The reveal log, newest first: who saw unmasked data, when, why and what."""
+    from safetynet.registry import service
+
+    check_limit(limit)
+    with unit_of_work() as session:
+        entries = service.list_reveals(session=session, limit=limit)
+    if json_:
+        print_json([e.model_dump() for e in entries])
+        return
+    table = Table("#", "时间 when", "查看人 who", "理由 why", "命令 command", "对象 what")
+    for e in entries:
+        table.add_row(str(e.id), e.revealed_at.strftime("%Y-%m-%d %H:%M"), screen(e.actor),
+                      screen(e.reason), screen(e.command), screen(e.subject))  # fmt: skip
     console.print(table)
 
 

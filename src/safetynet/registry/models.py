@@ -18,7 +18,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from safetynet.db import Base
 
-__all__ = ["Household", "HouseholdMove", "Membership", "Person", "RegistryImport", "RegistryReject"]
+__all__ = [
+    "Household",
+    "HouseholdMove",
+    "Membership",
+    "Person",
+    "RegistryImport",
+    "RegistryReject",
+    "RevealLog",
+]
 
 
 class Household(Base):
@@ -114,3 +122,22 @@ class RegistryReject(Base):
     value: Mapped[str | None] = mapped_column(String(255))
     reason_zh: Mapped[str] = mapped_column(String(255))
     reason_en: Mapped[str] = mapped_column(String(255))
+
+
+class RevealLog(Base):
+    """One reveal of unmasked personal data (``registry show --unmasked``): who, why, what.
+
+    Append-only: rows are written in the transaction that reads the revealed data and never
+    updated or deleted. The web application's audit log will absorb it.
+    """
+
+    __tablename__ = "reveal_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revealed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(500))
+    #: the command or view, e.g. "registry show"
+    command: Mapped[str] = mapped_column(String(60))
+    #: what was revealed, e.g. "household 3540" or "person 17"
+    subject: Mapped[str] = mapped_column(String(60))

@@ -15,6 +15,8 @@ __all__ = [
     "PersonOut",
     "PrefectureCount",
     "RejectRow",
+    "Reveal",
+    "RevealEntry",
     "Stats",
 ]
 
@@ -65,6 +67,25 @@ class MembershipOut(BaseModel):
     disability_grade: int | None
     relapsed: bool
     medical_group: str
+
+
+class Reveal(BaseModel):
+    """Who asks to see unmasked data, and why (written to the reveal log)."""
+
+    actor: str
+    reason: str
+    command: str = "registry show"
+
+
+class RevealEntry(BaseModel):
+    """One row of the reveal log."""
+
+    id: int
+    revealed_at: datetime
+    actor: str
+    reason: str
+    command: str
+    subject: str
 
 
 class PersonOut(BaseModel):

@@ -7,7 +7,7 @@ arguments, works in the caller's ``session`` (never commits) and on SQLite and P
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from safetynet.registry.models import (
     Person,
     RegistryImport,
     RegistryReject,
+    RevealLog,
 )
 from safetynet.registry.queries import active_between
 from safetynet.registry.schemas import (
@@ -38,6 +39,8 @@ from safetynet.registry.schemas import (
     PersonOut,
     PrefectureCount,
     RejectRow,
+    Reveal,
+    RevealEntry,
     Stats,
 )
 
@@ -45,6 +48,7 @@ __all__ = [
     "HouseholdOut",
     "MembershipRejected",
     "PersonOut",
+    "Reveal",
     "add_membership",
     "export_rejects",
     "get_household",
@@ -52,6 +56,7 @@ __all__ = [
     "import_exists",
     "list_imports",
     "list_rejects",
+    "list_reveals",
     "mask_id",
     "monitored_on",
     "monitored_query",
@@ -187,27 +192,57 @@ def _person_out(session: Session, p: Person, *, unmasked: bool) -> PersonOut:
     )  # fmt: skip
 
 
-def get_person(*, session: Session, resident_id: str, unmasked: bool = False) -> PersonOut | None:
-    """A person with memberships and moves, by resident ID (any accepted spelling)."""
+def _log_reveal(session: Session, reveal: Reveal | None, subject: str) -> None:
+    """Write the reveal log row of an unmasked read (refused without who and why)."""
+    if reveal is None or not reveal.actor.strip() or not reveal.reason.strip():
+        raise ValueError("an unmasked read needs who and why (Reveal)")
+    session.add(
+        RevealLog(revealed_at=datetime.now(UTC), actor=reveal.actor[:100],
+                  reason=reveal.reason[:500], command=reveal.command[:60], subject=subject)
+    )  # fmt: skip
+    session.flush()
+
+
+def get_person(
+    *, session: Session, resident_id: str, unmasked: bool = False, reveal: Reveal | None = None
+) -> PersonOut | None:
+    """A person with memberships and moves, by resident ID (any accepted spelling).
+
+    Masked unless ``unmasked``; an unmasked read needs ``reveal`` (who and why) and writes the
+    reveal log in the caller's transaction, the one that reads the data."""
     from safetynet.ids import normalize
 
     p = session.scalars(select(Person).where(Person.resident_id == normalize(resident_id))).first()
-    return _person_out(session, p, unmasked=unmasked) if p else None
+    if p is None:
+        return None
+    if unmasked:
+        _log_reveal(session, reveal, f"person {p.id}")
+    return _person_out(session, p, unmasked=unmasked)
 
 
 def get_household(
-    *, session: Session, household_id: int, unmasked: bool = False
+    *, session: Session, household_id: int, unmasked: bool = False, reveal: Reveal | None = None
 ) -> HouseholdOut | None:
-    """A household with its members."""
+    """A household with its members (masked unless ``unmasked``, as :func:`get_person`)."""
+    if not 0 < household_id < 2**63:
+        return None
     h = session.get(Household, household_id)
     if h is None:
         return None
+    if unmasked:
+        _log_reveal(session, reveal, f"household {h.id}")
     people = session.scalars(select(Person).where(Person.household_id == h.id).order_by(Person.id))
     return HouseholdOut(
         id=h.id, head_resident_id=h.head_resident_id if unmasked else mask_id(h.head_resident_id),
         township_code=h.township_code, village_code=h.village_code, urban=h.urban,
         address=h.address, members=[_person_out(session, p, unmasked=unmasked) for p in people],
     )  # fmt: skip
+
+
+def list_reveals(*, session: Session, limit: int = 50) -> list[RevealEntry]:
+    """The reveal log, newest first."""
+    rows = session.scalars(select(RevealLog).order_by(RevealLog.id.desc()).limit(limit))
+    return [RevealEntry.model_validate(r, from_attributes=True) for r in rows]
 
 
 def list_imports(*, session: Session, limit: int = 50) -> list[ImportLogEntry]:
