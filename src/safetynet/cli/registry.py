@@ -51,7 +51,7 @@ def import_(
                 task = bar.add_task("登记库导入 / registry import")
                 summary = import_file(
                     engine=engine, path=file, actor=actor or None, force=force,
-                    progress=lambda msg: bar.update(task, description=msg),
+                    progress=lambda msg: bar.update(task, description=screen(msg)),
                 )  # fmt: skip
     except ImportRefused as exc:
         fail(f"文件未导入，登记库未改变 / file refused, nothing changed: {exc}")

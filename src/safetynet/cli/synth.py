@@ -40,7 +40,7 @@ def _run(params: Any, out: Path, *, quiet: bool, real: list[str] | None) -> dict
             params,
             out,
             real_townships=real,
-            progress=lambda msg: progress.update(task, description=msg),
+            progress=lambda msg: progress.update(task, description=screen(msg)),
         )
 
 
