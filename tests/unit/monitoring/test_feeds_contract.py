@@ -8,6 +8,7 @@ from safetynet.db import unit_of_work
 from safetynet.feeds.service import ingest_file
 from safetynet.ids import mask
 from safetynet.monitoring import service
+from safetynet.output import record_ref
 from tests.unit.feeds.feeds_data import HOSPITAL_HEAD
 from tests.unit.monitoring.conftest import EXAMPLE, OUTSIDER, A
 
@@ -44,4 +45,5 @@ def test_an_ingested_hospital_file_raises_its_warning(engine, registry, example_
     assert (
         found["lines"][0] == f"住院 hospital · {mask(A[1])} · 个人自付 12000.00 元: 30 × 1.5 = 45"
     )
-    assert [(h["record_id"], h["indicator"]) for h in found["hits"]] == [("ZY100", "hospital")]
+    ref = record_ref("hospital", "ZY100", key=get_settings().record_key)
+    assert [(h["record"], h["indicator"]) for h in found["hits"]] == [(ref, "hospital")]
