@@ -37,7 +37,7 @@ unit: $(STAMP) ## the test suite without lint
 
 test: lint unit ## lint, doctests and the whole test suite
 
-fuzz: $(STAMP) ## fuzz every file reader longer, as child processes (FUZZ_EXAMPLES=100 per reader and database)
+fuzz: $(STAMP) ## fuzz every file reader (as child processes) and JSON-lines tool longer (FUZZ_EXAMPLES=100 each)
 	SAFETYNET_FUZZ_CHILD=1 SAFETYNET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 2 -q -m fuzz
 
 bench: $(STAMP) ## run the benchmarks and write docs/PERFORMANCE.md

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from safetynet.cli.main import app
 
+pytestmark = pytest.mark.fuzz
 runner = CliRunner()
 STANDARDS = Path(__file__).resolve().parents[3] / "src/safetynet/standards/data/gansu.csv"
 TOOLS = {
