@@ -96,6 +96,7 @@ def build(root: Path) -> Province:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(_registry_rows(township, village))
     (synth / "registry.csv").write_text(text.rstrip("\n") + "\n" + out.getvalue(), "utf-8-sig")
+    cli("db", "upgrade", "--json")
     cli("regions", "import", "--builtin", "--json")
     cli("regions", "import", str(synth / "divisions.csv"), "--json")
     cli("registry", "import", str(synth / "registry.csv"), "--json")
