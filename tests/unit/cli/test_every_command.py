@@ -33,6 +33,7 @@ from tests.unit.cli.poison import (
 
 runner = CliRunner()
 PARAMS = DEFAULT_DIR / "monitoring.yaml"
+STANDARDS_FILE = Path(__file__).resolve().parents[3] / "src/safetynet/standards/data/gansu.csv"
 POISON = f"{MARKUP}{EMOJI}{FORMULA}{CONTROL}"
 #: markup for file names (which cannot hold "/"): a style tag that would vanish unescaped
 FILE_MARK = "[red]:x:"
@@ -195,6 +196,17 @@ def calls(p: Province, f: dict[str, Path]) -> dict[str, list[tuple[list[str], An
         ],
         "standards list": [([], None, 0), (["--json"], None, 0)],
         "eligibility check": [([], medical, 0)],
+        "eligibility simulate": [
+            (  # the poisoned standards file has a bad row: refused with its row and reason
+                [
+                    *("--standards", str(f["standards"]), "--base", str(STANDARDS_FILE)),
+                    *("--economy", str(p.synth), "--date", "2024-06-30"),
+                ],
+                None,
+                1,
+            ),
+            (["--standards", str(f["standards"]), "--date", POISON], None, 1),
+        ],
         # The demo builds its own synthetic province (no outside data) and takes minutes;
         # `make demo` runs it. Here: its help only.
         "demo": [(["--help"], None, 0)],
