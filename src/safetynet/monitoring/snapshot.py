@@ -12,13 +12,10 @@ content hash, so a run can always be reproduced.
 from __future__ import annotations
 
 import calendar
-import importlib.util
-import io
 import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -28,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from safetynet.hashing import file_sha256
 from safetynet.monitoring.engine import USED_SCHEMA
+from safetynet.registry import bulkread
 from safetynet.registry import queries as registry_queries
 
 __all__ = [
@@ -70,110 +68,6 @@ class Snapshot:
     used_path: Path
     used_sha256: str
     used_rows: int
-
-
-def _sqlite_path(engine: Engine) -> str | None:
-    """The file of a file-backed SQLite engine (None for memory databases and other dialects)."""
-    if engine.dialect.name != "sqlite":
-        return None
-    db = engine.url.database
-    return db if db and db != ":memory:" and not db.startswith("file:") else None
-
-
-def _fetch_many(engine: Engine, queries: list[tuple[str, pa.Schema]]) -> list[pa.Table]:
-    """Run ``queries`` in one read transaction and return their rows as Arrow tables.
-
-    PostgreSQL: ``COPY (query) TO STDOUT`` parsed by Arrow's CSV reader. SQLite files: the ADBC
-    SQLite driver (rows decoded in C straight into Arrow) when installed; otherwise, and for
-    memory databases, the DBAPI cursor in large ``fetchmany`` batches.
-    """
-    path = _sqlite_path(engine)
-    if path is not None and importlib.util.find_spec("adbc_driver_sqlite") is not None:
-        return _fetch_adbc(path, queries)
-    return _fetch_dbapi(engine, queries)
-
-
-def _fetch_adbc(path: str, queries: list[tuple[str, pa.Schema]]) -> list[pa.Table]:
-    """:func:`_fetch_many` through the ADBC SQLite driver, in a child process (see
-    ``_sqlite_reader``: two SQLite libraries must not share a database file in one process)."""
-    import json
-    import subprocess
-    import sys
-
-    from safetynet.scratch import scratch_dir
-
-    with scratch_dir("snapshot") as tmp:
-        proc = subprocess.run(
-            [sys.executable, "-m", "safetynet.monitoring._sqlite_reader", path, str(tmp)],
-            input=json.dumps([q for q, _ in queries]),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(
-                f"读取登记库失败 / reading the registry failed: {proc.stderr[-2000:]}"
-            )
-        out = []
-        for i, (_, schema) in enumerate(queries):
-            # memory-mapped: the tables point into the files (the mapping outlives their removal)
-            with pa.memory_map(str(tmp / f"{i}.arrow"), "rb") as source:
-                table = pa.ipc.open_file(source).read_all()
-            out.append(_conform(table, schema))
-        return out
-
-
-def _fetch_dbapi(engine: Engine, queries: list[tuple[str, pa.Schema]]) -> list[pa.Table]:
-    """:func:`_fetch_many` through the engine's own DBAPI driver."""
-    raw: Any = engine.raw_connection()
-    try:
-        if engine.dialect.name == "postgresql":
-            with raw.cursor() as cur:  # one consistent view for the reads
-                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            return [_copy(raw, query, schema) for query, schema in queries]
-        if engine.dialect.name == "sqlite" and not raw.in_transaction:
-            raw.execute("BEGIN")  # one consistent view for the reads
-        return [_cursor(raw, query, schema) for query, schema in queries]
-    finally:
-        raw.rollback()
-        raw.close()
-
-
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    if table.num_rows == 0:
-        return schema.empty_table()
-    return table.rename_columns(schema.names).cast(schema)
-
-
-def _copy(raw: Any, query: str, schema: pa.Schema) -> pa.Table:
-    from pyarrow import csv as pacsv
-
-    buf = io.BytesIO()
-    with raw.cursor() as cur, cur.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as cp:
-        for chunk in cp:
-            buf.write(chunk)
-    if buf.tell() == 0:
-        return schema.empty_table()
-    buf.seek(0)
-    return pacsv.read_csv(
-        buf,
-        read_options=pacsv.ReadOptions(column_names=schema.names, block_size=64 << 20),
-        convert_options=pacsv.ConvertOptions(column_types=schema, strings_can_be_null=True),
-    )
-
-
-def _cursor(raw: Any, query: str, schema: pa.Schema) -> pa.Table:
-    cur = raw.cursor()
-    try:
-        cur.execute(query)
-        batches = []
-        while rows := cur.fetchmany(500_000):
-            cols = list(zip(*rows, strict=True))
-            arrays = [pa.array(list(c), t) for c, t in zip(cols, schema.types, strict=True)]
-            batches.append(pa.record_batch(arrays, schema=schema))
-        return pa.Table.from_batches(batches, schema=schema)
-    finally:
-        cur.close()
 
 
 def write_hashed(table: pa.Table, folder: Path, stem: str) -> tuple[Path, str]:
@@ -313,7 +207,7 @@ def freeze(engine: Engine, *, month: str, priority: tuple[str, ...], lake: Path)
     start, end = month_bounds(month)
     queries = registry_queries.snapshot_reads(start, end, dialect=engine.dialect.name)
     # one read transaction for the population and the evidence already used
-    active, person, household, moved, used = _fetch_many(engine, [*queries, _used_query(month)])
+    active, person, household, moved, used = bulkread.read(engine, [*queries, _used_query(month)])
     table = _population(active, _dated(person, moved), household, priority)
     del active, person, household, moved
     folder = lake / "snapshots" / f"month={month}"

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -28,7 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from safetynet import codes
 from safetynet.registry import rules
-from safetynet.registry.models import Household, Membership, Person
+from safetynet.registry.models import Membership, Person
 
 __all__ = [
     "ACTIVE_SCHEMA",
@@ -41,6 +42,7 @@ __all__ = [
     "active_sql",
     "households_on_sql",
     "premium_population",
+    "premium_reads",
     "registry_ready",
     "registry_statuses",
     "snapshot_reads",
@@ -56,7 +58,6 @@ HOUSEHOLD_SCHEMA = pa.schema([("household_id", pa.int64()), ("township_code", pa
 MOVED_SCHEMA = pa.schema([("person_id", pa.int64()), ("household_id", pa.int64())])
 _PG: Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
 _SQLITE: Dialect = sqlite.dialect()
-_GROUP_RANK = {g: i for i, g in enumerate(codes.MEDICAL_GROUPS)}
 
 
 class RegistryNotReady(LookupError):
@@ -198,50 +199,61 @@ def registry_statuses(
     return {k: frozenset(v) for k, v in out.items()}
 
 
+#: Arrow schema of the membership rows :func:`premium_population` reads.
+PREMIUM_ROWS_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("category", pa.string()),
+        ("relapsed", pa.int64()),
+        ("medical_group", pa.string()),
+        ("dibao_class", pa.string()),
+        ("household_id", pa.int64()),
+    ]
+)
+
+
+def premium_reads(on: date, *, dialect: str = "sqlite") -> list[tuple[str, pa.Schema]]:
+    """The bulk reads of :func:`premium_population` (SQL text, Arrow schema): memberships active
+    on ``on`` with their person's household, and every household's township. Two scans joined
+    in memory, like :func:`snapshot_reads`.
+
+    >>> [q.split(" FROM ")[1].split()[0] for q, _ in premium_reads(date(2024, 1, 1))]
+    ['membership', 'household']
+    """
+    rows = (
+        "SELECT membership.person_id, membership.category, "
+        "CASE WHEN membership.relapsed THEN 1 ELSE 0 END, membership.medical_group, "
+        "membership.dibao_class, person.household_id "
+        "FROM membership JOIN person ON person.id = membership.person_id "
+        f"WHERE {active_sql(on, dialect=dialect)}"
+    )
+    return [
+        (rows, PREMIUM_ROWS_SCHEMA),
+        ("SELECT id, township_code FROM household", HOUSEHOLD_SCHEMA),
+    ]
+
+
 def premium_population(
     *, session: Session, on: date, progress: Callable[[int], Any] | None = None
 ) -> pa.Table:
-    """Everyone monitored on ``on``, once: prefecture (4 digits), group, dibao_class.
+    """Everyone monitored on ``on``, once, in person order: prefecture (4 digits), group,
+    dibao_class.
 
     A membership without a stored medical group takes
     :func:`~safetynet.registry.rules.default_medical_group` (the rule the import applies); a
     person with several active memberships takes the first group in
-    :data:`safetynet.codes.MEDICAL_GROUPS` order (tekun before dibao before …).
+    :data:`safetynet.codes.MEDICAL_GROUPS` order (tekun before dibao before …), and a dibao
+    class from any of their rows when the chosen row has none. Read through
+    :func:`safetynet.registry.bulkread.read` and computed column-wise.
     """
+    from safetynet.registry import bulkread
+
     _require(session)
-    sql = (
-        select(
-            Membership.person_id,
-            Membership.category,
-            Membership.relapsed,
-            Membership.medical_group,
-            Membership.dibao_class,
-            Household.township_code,
-        )
-        .join(Person, Person.id == Membership.person_id)
-        .join(Household, Household.id == Person.household_id)
-        .where(active_between(on))
-        .order_by(Membership.person_id)
-    )
-    pid: list[int] = []
-    grp: list[int] = []
-    cls: list[str | None] = []
-    town: list[str] = []
-    result = session.execute(sql, execution_options={"stream_results": True, "yield_per": 50_000})
-    for rows in result.partitions():
-        for person_id, category, relapsed, medical_group, dibao_class, township in rows:
-            group = medical_group or rules.default_medical_group(category, relapsed=bool(relapsed))
-            if group not in _GROUP_RANK:
-                raise UnknownMedicalGroup(
-                    f"登记库中有未知的医疗救助类别 / unknown medical_group {group!r}"
-                )
-            pid.append(person_id)
-            grp.append(_GROUP_RANK[group])
-            cls.append(dibao_class or None)
-            town.append(township)
-        if progress:
-            progress(len(rows))
-    if not pid:
+    dialect = session.get_bind().dialect.name
+    rows, households = bulkread.read(session, premium_reads(on, dialect=dialect))
+    if progress:
+        progress(rows.num_rows)
+    if rows.num_rows == 0:
         return pa.table(
             {
                 "prefecture": pa.array([], pa.string()),
@@ -250,20 +262,45 @@ def premium_population(
             }
         )
     groups = tuple(codes.MEDICAL_GROUPS)
-    p, g = np.asarray(pid), np.asarray(grp)
-    order = np.lexsort((g, p))  # by person, best group first
-    first = order[np.r_[True, p[order][1:] != p[order][:-1]]]
-    classes = np.asarray(cls, dtype=object)
-    # a dibao person's class may sit on another of their rows: take any non-empty one
-    by_person: dict[int, str] = {}
-    for person_id, c in zip(pid, cls, strict=True):
-        if c:
-            by_person.setdefault(person_id, c)
-    chosen_cls = [classes[i] or by_person.get(pid[i]) for i in first]
-    return pa.table(
+    stored = pc.if_else(pc.equal(rows["medical_group"], ""), None, rows["medical_group"])
+    # the import's default, applied once per distinct (category, relapsed) pair
+    pairs = pc.binary_join_element_wise(
+        rows["category"].fill_null(""), pc.cast(rows["relapsed"], pa.string()), "|"
+    )
+    distinct = pc.unique(pairs).to_pylist()
+    defaults = [
+        rules.default_medical_group(k.rsplit("|", 1)[0] or None, relapsed=k.endswith("|1"))
+        for k in distinct
+    ]
+    default = pc.take(pa.array(defaults, pa.string()), pc.index_in(pairs, pa.array(distinct)))
+    group = pc.coalesce(stored, default)
+    rank_arr = pc.index_in(group, value_set=pa.array(groups, pa.string()))
+    if rank_arr.null_count:
+        bad = pc.filter(group, pc.is_null(rank_arr))[0].as_py()
+        raise UnknownMedicalGroup(f"登记库中有未知的医疗救助类别 / unknown medical_group {bad!r}")
+    rank = rank_arr.to_numpy()
+    pid = rows["person_id"].to_numpy()
+    order = np.lexsort((rank, pid))  # by person, best group first
+    starts = np.r_[True, pid[order][1:] != pid[order][:-1]]
+    first = order[starts]
+    cls = pc.if_else(pc.equal(rows["dibao_class"], ""), None, rows["dibao_class"])
+    chosen = pc.take(cls, pa.array(first))
+    if chosen.null_count:  # a dibao person's class may sit on another of their rows
+        valid = np.asarray(pc.is_valid(cls).to_numpy(zero_copy_only=False))[order]
+        person_of = np.cumsum(starts) - 1  # each sorted row's person index
+        have = np.full(len(first), -1, np.int64)
+        idx = np.nonzero(valid)[0][::-1]  # last write wins: the first valid row per person
+        have[person_of[idx]] = order[idx]
+        fallback = pc.take(cls, pa.array(have, mask=have < 0))
+        chosen = pc.coalesce(chosen, fallback)
+    hid = pc.take(rows["household_id"], pa.array(first))
+    at = pc.index_in(hid, value_set=households["household_id"])
+    out = pa.table(
         {
-            "prefecture": pa.array([town[i][:4] for i in first], pa.string()),
-            "group": pa.array([groups[g[i]] for i in first], pa.string()),
-            "dibao_class": pa.array(chosen_cls, pa.string()),
+            "prefecture": pc.utf8_slice_codeunits(pc.take(households["township_code"], at), 0, 4),
+            "group": pc.take(pa.array(groups, pa.string()), pa.array(rank[first])),
+            "dibao_class": chosen,
         }
     )
+    # people in no registered household are not in the population (an inner join)
+    return out.filter(pc.is_valid(at)) if at.null_count else out

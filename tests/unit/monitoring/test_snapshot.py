@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from safetynet.monitoring import snapshot as snap
 from safetynet.monitoring.params import DEFAULT_PRIORITY
-from safetynet.registry import rules
+from safetynet.registry import bulkread, rules
 from safetynet.registry.queries import households_on_sql, snapshot_reads
 from tests.factories.registry import TOWNSHIPS, move
 from tests.unit.monitoring.conftest import EXAMPLE, A
@@ -91,7 +91,7 @@ def test_read_paths_agree(engine, registry):
     move(engine, A[2], head=A[3], township=TOWNSHIPS[1], moved_on=date(2024, 1, 15))
     sqlite = engine.dialect.name == "sqlite"
     queries = snapshot_reads(date(2024, 1, 1), date(2024, 1, 31), dialect=engine.dialect.name)
-    fast = snap._fetch_many(engine, queries)
+    fast = bulkread.read(engine, queries)
     with engine.connect() as conn:
         for got, (query, schema) in zip(fast, queries, strict=True):
             assert got.schema == schema
@@ -101,7 +101,7 @@ def test_read_paths_agree(engine, registry):
     assert [t.num_rows for t in fast] == [6, 10, 6, 1]
     assert fast[3].to_pylist() == [{"person_id": 2, "household_id": ids[2]}]
     if sqlite:  # the DBAPI fallback (no ADBC driver, memory databases) reads the same
-        for a, b in zip(fast, snap._fetch_dbapi(engine, queries), strict=True):
+        for a, b in zip(fast, bulkread._read_dbapi(engine, queries), strict=True):
             keys = [(c, "ascending") for c in a.schema.names]
             assert a.sort_by(keys).equals(b.sort_by(keys))
     # keys too sparse to index arrays by give the same population (ranked keys)

@@ -152,3 +152,64 @@ def test_premium_population_takes_the_registry_default_group(regdb: Engine, rela
     assert rules.default_medical_group("unstable_lifted", relapsed=relapsed) == (
         "relapsed" if relapsed else "prone"
     )
+
+
+def _premium_oracle(rows: list[dict[str, object]], on: date) -> list[tuple[str, str, object]]:
+    """Row by row: each active person's best group (codes.MEDICAL_GROUPS order), a dibao class
+    from their chosen row or else any of their rows, in person order."""
+    order = list(codes.MEDICAL_GROUPS)
+    best: dict[int, tuple[int, object]] = {}
+    classes: dict[int, str] = {}
+    for r in rows:
+        if not rules.active_on((r["valid_from"], r["valid_to"]), on):  # type: ignore[arg-type]
+            continue
+        pid = int(r["person_id"])  # type: ignore[call-overload]
+        group = str(r["medical_group"]) or rules.default_medical_group(
+            str(r["category"]), relapsed=bool(r["relapsed"])
+        )
+        rank = order.index(group)
+        if pid not in best or rank < best[pid][0]:
+            best[pid] = (rank, r["dibao_class"] or None)
+        if r["dibao_class"]:
+            classes.setdefault(pid, str(r["dibao_class"]))
+    return [
+        ("6201", order[rank], cls or classes.get(pid)) for pid, (rank, cls) in sorted(best.items())
+    ]
+
+
+@settings(DB, max_examples=8)  # each SQLite example starts the bulk reader's child process
+@given(
+    held=st.lists(
+        st.tuples(
+            st.integers(0, 5),
+            st.sampled_from(list(codes.CATEGORIES)),
+            st.sampled_from(["", *codes.MEDICAL_GROUPS]),
+            st.sampled_from([None, "", "A", "B"]),
+            st.booleans(),
+            intervals(),
+        ),
+        max_size=14,
+    ),
+    on=days,
+)
+def test_premium_population_equals_the_row_by_row_rule(regdb: Engine, held, on):
+    """The column-wise premium population (bulk read) equals the rule applied row by row:
+    several memberships per person, groups stored or defaulted, a class on another row."""
+    people = _people_once(regdb)
+    rows = [
+        {"person_id": people[p], "category": c, "medical_group": g, "dibao_class": k,
+         "relapsed": rel, "valid_from": s, "valid_to": e}
+        for p, c, g, k, rel, (s, e) in held
+    ]  # fmt: skip
+    _memberships(regdb, rows)
+    with unit_of_work(regdb) as session:
+        table = premium_population(session=session, on=on)
+    got = list(zip(*(table[c].to_pylist() for c in table.column_names), strict=True))
+    assert got == _premium_oracle(rows, on)
+
+
+def _people_once(engine: Engine) -> list[int]:
+    """Six persons, made once per database (the examples only replace memberships)."""
+    with engine.connect() as conn:
+        ids = list(conn.scalars(select(Person.id).order_by(Person.id)))
+    return ids or _people(engine, 6)

@@ -6,7 +6,7 @@ must never open the same database file in one process: POSIX file locks are per 
 copy would believe it is alone and could drop the other's locks or delete the WAL it still
 uses. The read therefore runs in a child process, like any other reader of the database.
 
-Usage (internal): ``python -m safetynet.monitoring._sqlite_reader DB OUT_DIR`` with a JSON list
+Usage (internal): ``python -m safetynet.registry._sqlite_reader DB OUT_DIR`` with a JSON list
 of queries on standard input; writes ``OUT_DIR/<i>.arrow`` for query ``i`` (one read
 transaction for all of them).
 """
@@ -39,5 +39,5 @@ def main(db: str, out: Path, queries: list[str]) -> None:
         con.rollback()
 
 
-if __name__ == "__main__":  # pragma: no cover - exercised through snapshot.freeze
+if __name__ == "__main__":  # pragma: no cover - exercised through bulkread.read
     main(sys.argv[1], Path(sys.argv[2]), json.load(sys.stdin))
