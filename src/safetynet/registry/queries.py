@@ -43,6 +43,7 @@ __all__ = [
     "households_on_sql",
     "premium_population",
     "premium_reads",
+    "primary_tallies",
     "registry_ready",
     "registry_statuses",
     "snapshot_reads",
@@ -304,3 +305,53 @@ def premium_population(
     )
     # people in no registered household are not in the population (an inner join)
     return out.filter(pc.is_valid(at)) if at.null_count else out
+
+
+_PERSON_HOUSEHOLD = pa.schema([("person_id", pa.int64()), ("household_id", pa.int64())])
+
+
+def primary_tallies(
+    *, session: Session, on: date, priority: tuple[str, ...] | list[str], seed: Iterable[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """People counted once each under their primary category on ``on`` (every category of
+    ``priority``), and the people whose primary category is in ``seed`` by prefecture (4-digit
+    code of their household's township; people in no registered household are left out).
+
+    The column-wise twin of :func:`safetynet.registry.service.primary_counts` (the tests compare
+    them), read through :func:`safetynet.registry.bulkread.read`: three plain scans.
+    """
+    from safetynet.registry import bulkread
+
+    _require(session)
+    dialect = session.get_bind().dialect.name
+    hint = " NOT INDEXED" if dialect == "sqlite" else ""
+    active, person, household = bulkread.read(
+        session,
+        [
+            (
+                f"SELECT person_id, category FROM membership{hint} "
+                f"WHERE {active_sql(on, dialect=dialect)}",
+                ACTIVE_SCHEMA,
+            ),
+            ("SELECT id, household_id FROM person", _PERSON_HOUSEHOLD),
+            ("SELECT id, township_code FROM household", HOUSEHOLD_SCHEMA),
+        ],
+    )
+    order = tuple(priority)
+    none = len(order)
+    rank = pc.index_in(active["category"], value_set=pa.array(order, pa.string()))
+    ranks = np.asarray(rank.fill_null(none).to_numpy(), dtype=np.int16)
+    uniq, inv = np.unique(active["person_id"].to_numpy(), return_inverse=True)
+    best = np.full(len(uniq), none, np.int16)
+    np.minimum.at(best, inv, ranks)
+    per_rank = np.bincount(best, minlength=none + 1)
+    counts = {c: int(per_rank[i]) for i, c in enumerate(order)}
+    wanted = [i for i, c in enumerate(order) if c in set(seed)]
+    chosen = pa.array(uniq[np.isin(best, wanted)], pa.int64())
+    hid = pc.take(person["household_id"], pc.index_in(chosen, value_set=person["person_id"]))
+    town = pc.take(
+        household["township_code"], pc.index_in(hid, value_set=household["household_id"])
+    )
+    prefs = pc.value_counts(pc.utf8_slice_codeunits(town.drop_null(), 0, 4))
+    by_pref = {str(v["values"]): int(v["counts"]) for v in prefs.to_pylist()}
+    return counts, dict(sorted(by_pref.items()))

@@ -30,7 +30,7 @@ from safetynet.registry.models import (
     RegistryReject,
     RevealLog,
 )
-from safetynet.registry.queries import active_between
+from safetynet.registry.queries import active_between, primary_tallies
 from safetynet.registry.schemas import (
     CategoryCount,
     HouseholdOut,
@@ -131,23 +131,14 @@ def stats(
     *, session: Session, on: date, population: int | None = None,
     params: ParameterSet | None = None,
 ) -> Stats:  # fmt: skip
-    """The seed-style summary from the database (see docs/registry.md for the denominator)."""
+    """The seed-style summary from the database (see docs/registry.md for the denominator),
+    counted column-wise from one bulk read (:func:`~safetynet.registry.queries.primary_tallies`)."""
     priority = primary_priority(on, params)
     pop = population if population is not None else population_default(on, params)
-    conn = session.connection()
-    counts = primary_counts(conn=conn, on=on, priority=priority)
-    sub = _primary_subquery(on, priority)
-    seed_ranks = [i for i, c in enumerate(priority) if c in codes.SEED_CATEGORIES]
-    pref = func.substr(Household.township_code, 1, 4)
-    rows = conn.execute(
-        select(pref.label("code"), func.count())
-        .select_from(sub)
-        .join(Person, Person.id == sub.c.person_id)
-        .join(Household, Household.id == Person.household_id)
-        .where(sub.c.rank.in_(seed_ranks))
-        .group_by(pref)
-        .order_by(pref)
-    ).all()
+    counts, by_pref = primary_tallies(
+        session=session, on=on, priority=tuple(priority), seed=codes.SEED_CATEGORIES
+    )
+    rows = list(by_pref.items())
     names = region_names(session=session, codes=[r[0] for r in rows])
     seed = [c for c in priority if c in codes.SEED_CATEGORIES]
     total = sum(counts[c] for c in seed)

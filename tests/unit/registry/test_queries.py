@@ -19,6 +19,7 @@ from safetynet.registry.queries import (
     active_between,
     active_sql,
     premium_population,
+    primary_tallies,
     snapshot_reads,
 )
 from safetynet.registry.service import primary_counts
@@ -213,3 +214,37 @@ def _people_once(engine: Engine) -> list[int]:
     with engine.connect() as conn:
         ids = list(conn.scalars(select(Person.id).order_by(Person.id)))
     return ids or _people(engine, 6)
+
+
+@settings(DB, max_examples=8)  # each SQLite example starts the bulk reader's child process
+@given(
+    held=st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from(sorted(codes.CATEGORIES)), intervals()),
+        max_size=12,
+    ),
+    on=days,
+    priority=st.permutations(sorted(codes.CATEGORIES)),
+)
+def test_primary_tallies_equal_the_sql_counts(regdb: Engine, held, on, priority):
+    """``stats``' column-wise counts (one bulk read) equal the SQL GROUP BY and the pure rule,
+    by category and, for the seed categories, by prefecture."""
+    people = _people_once(regdb)
+    _memberships(
+        regdb,
+        [{"person_id": people[p], "category": c, "valid_from": s, "valid_to": e}
+         for p, c, (s, e) in held],
+    )  # fmt: skip
+    with unit_of_work(regdb) as session:
+        counts, by_pref = primary_tallies(
+            session=session, on=on, priority=tuple(priority), seed=codes.SEED_CATEGORIES
+        )
+    with regdb.connect() as conn:
+        assert counts == primary_counts(conn=conn, on=on, priority=priority)
+    by_person: dict[int, list[str]] = {}
+    for p, c, span in held:
+        if rules.active_on(span, on):
+            by_person.setdefault(p, []).append(c)
+    seed = sum(
+        rules.primary_category(cs, priority) in codes.SEED_CATEGORIES for cs in by_person.values()
+    )
+    assert by_pref == ({"6201": seed} if seed else {})
