@@ -43,8 +43,9 @@ best = float("inf")
 for _ in range(int(sys.argv[2])):
     t = time.perf_counter()
     con.execute("BEGIN")
-    for q, cols in json.load(open(sys.argv[3])):
-        agg = ", ".join(f"count({c})" for c in cols)
+    for q, _names in json.load(open(sys.argv[3])):
+        cols = [d[0] for d in con.execute(f"SELECT * FROM ({q}) LIMIT 0").description]
+        agg = ", ".join(f'count("{c}")' for c in cols)
         con.execute(f"SELECT {agg} FROM ({q})").fetchall()
     con.execute("ROLLBACK")
     best = min(best, time.perf_counter() - t)

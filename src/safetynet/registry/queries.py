@@ -216,15 +216,18 @@ PREMIUM_ROWS_SCHEMA = pa.schema(
 def premium_reads(on: date, *, dialect: str = "sqlite") -> list[tuple[str, pa.Schema]]:
     """The bulk reads of :func:`premium_population` (SQL text, Arrow schema): memberships active
     on ``on`` with their person's household, and every household's township. Two scans joined
-    in memory, like :func:`snapshot_reads`.
+    in memory, like :func:`snapshot_reads`. Text columns that may be NULL come as ``''``: the
+    ADBC SQLite driver takes a column's type from its first rows, and a NULL there reads as an
+    integer column.
 
     >>> [q.split(" FROM ")[1].split()[0] for q, _ in premium_reads(date(2024, 1, 1))]
     ['membership', 'household']
     """
     rows = (
         "SELECT membership.person_id, membership.category, "
-        "CASE WHEN membership.relapsed THEN 1 ELSE 0 END, membership.medical_group, "
-        "membership.dibao_class, person.household_id "
+        "CASE WHEN membership.relapsed THEN 1 ELSE 0 END, "
+        "COALESCE(membership.medical_group, ''), COALESCE(membership.dibao_class, ''), "
+        "person.household_id "
         "FROM membership JOIN person ON person.id = membership.person_id "
         f"WHERE {active_sql(on, dialect=dialect)}"
     )

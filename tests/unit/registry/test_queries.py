@@ -248,3 +248,19 @@ def test_primary_tallies_equal_the_sql_counts(regdb: Engine, held, on, priority)
         rules.primary_category(cs, priority) in codes.SEED_CATEGORIES for cs in by_person.values()
     )
     assert by_pref == ({"6201": seed} if seed else {})
+
+
+def test_premium_population_reads_a_class_first_met_after_many_nulls(regdb: Engine) -> None:
+    """The ADBC SQLite driver types a column from its first rows: a dibao class met only after
+    thousands of NULLs must still read as text (it failed with 'Type mismatch in column 4')."""
+    (person,) = _people(regdb, 1)[:1]
+    rows: list[dict[str, object]] = [
+        {"person_id": person, "category": "ill", "valid_from": DAY0, "dibao_class": None}
+        for _ in range(3000)
+    ]
+    rows.append({"person_id": person, "category": "dibao", "valid_from": DAY0,
+                 "dibao_class": "A", "medical_group": "dibao"})  # fmt: skip
+    _memberships(regdb, rows)
+    with unit_of_work(regdb) as session:
+        table = premium_population(session=session, on=DAY0)
+    assert table.to_pylist() == [{"prefecture": "6201", "group": "dibao", "dibao_class": "A"}]
