@@ -1,8 +1,8 @@
 """Registry bulk reads: `safetynet.registry.bulkread` against the database's own scan.
 
 Setup: `safetynet synth --scale S --seed 7 --months 1`, `regions import` and `registry import`
-(registry and dated moves) into SQLite and, when ``SAFETYNET_BENCH_DATABASE_URL`` (or
-``SAFETYNET_TEST_DATABASE_URL``) names a server, into a PostgreSQL scratch schema (S =
+(registry and dated moves) into SQLite and, when ``SAFETYNET_BENCH_DATABASE_URL`` (or, except
+with ``--quick``, ``SAFETYNET_TEST_DATABASE_URL``) names a server, into a PostgreSQL scratch schema (S =
 ``SAFETYNET_BENCH_BULKREAD_SCALE``, default 1.0; 0.01 with ``--quick``;
 ``SAFETYNET_BENCH_BULKREAD_HOME`` reuses a folder prepared by an earlier run). Figures, best of
 3, for each database:
@@ -83,16 +83,25 @@ def _sh(args: list[str], env: dict[str, str]) -> str:
     return proc.stdout
 
 
-def _load(url: str, syn: Path, home: Path) -> None:
-    env = {**os.environ, "SAFETYNET_HOME": str(home), "SAFETYNET_DATABASE_URL": url}
-    _sh([_exe(), "db", "upgrade"], env)
-    _sh([_exe(), "regions", "import", str(syn / "divisions.csv"), "--json"], env)
-    _sh([_exe(), "registry", "import", str(next(syn.glob("registry.*"))), "--json"], env)
+def _load(url: str, syn: Path) -> None:
+    """Migrate, load the divisions and import the registry and its dated moves (in process: the
+    import is measured by bench_registry)."""
+    from safetynet.db import make_engine, unit_of_work, upgrade
+    from safetynet.regions import service as regions
+    from safetynet.registry.importer import import_file
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with unit_of_work(engine) as session:
+        regions.load_builtin(session=session)
+        regions.import_divisions(session=session, paths=[syn / "divisions.csv"])
+    import_file(engine=engine, path=next(syn.glob("registry.*")), actor="bench")
     for moves in syn.glob("registry-moves.*"):
-        _sh([_exe(), "registry", "import", str(moves), "--json"], env)
+        import_file(engine=engine, path=moves, actor="bench")
+    engine.dispose()
 
 
-def _measure(label: str, url: str, home: Path, tmp: Path) -> list[Result]:
+def _measure(label: str, url: str, home: Path, tmp: Path, quick: bool) -> list[Result]:
     import json
 
     from safetynet.db import make_engine, unit_of_work
@@ -104,25 +113,28 @@ def _measure(label: str, url: str, home: Path, tmp: Path) -> list[Result]:
     spec = tmp / f"queries-{label}.json"
     spec.write_text(json.dumps([[q, s.names] for q, s in queries]))
     rows = sum(t.num_rows for t in bulkread.read(engine, queries))  # warm the cache
-    read_s, _ = best_of(lambda: bulkread.read(engine, queries))
+    read_s, _ = best_of(lambda: bulkread.read(engine, queries), 1 if quick else 3)
     if engine.dialect.name == "sqlite":
         floor_code, target = _SQLITE_FLOOR, str(engine.url.database)
     else:  # a libpq URL (the scratch schema travels in its options)
         floor_code, target = _PG_FLOOR, url.replace("postgresql+psycopg://", "postgresql://")
     floor_s = float(
-        _sh([sys.executable, "-c", floor_code, target, "3", str(spec)], dict(os.environ))
+        _sh(
+            [sys.executable, "-c", floor_code, target, "1" if quick else "3", str(spec)],
+            dict(os.environ),
+        )
     )
 
     def population() -> Any:
         with unit_of_work(engine) as session:
             return premium_population(session=session, on=END)
 
-    pop_s, pop = best_of(population)
+    pop_s, pop = best_of(population, 1 if quick else 3)
     env = {**os.environ, "SAFETYNET_HOME": str(home), "SAFETYNET_DATABASE_URL": url}
     calc_s = min(
         run_child([_exe(), "calc", "premiums", "--year", "2024", "--on", str(END), "--json"],
                   env=env)[0]
-        for _ in range(2)
+        for _ in range(1 if quick else 2)
     )  # fmt: skip
     engine.dispose()
     big = rows > 5_000_000
@@ -151,18 +163,18 @@ def run(quick: bool) -> list[Result]:
         sqlite_url = f"sqlite:///{home}/db.sqlite"
         if not (home / "db.sqlite").exists():
             t0 = time.perf_counter()
-            _load(sqlite_url, syn, home)
+            _load(sqlite_url, syn)
             print(f"   (SQLite loaded in {time.perf_counter() - t0:.0f} s)", flush=True)
-        results += _measure("SQLite", sqlite_url, home, Path(scratch))
-        base = os.environ.get("SAFETYNET_BENCH_DATABASE_URL") or os.environ.get(
-            "SAFETYNET_TEST_DATABASE_URL"
-        )
+        results += _measure("SQLite", sqlite_url, home, Path(scratch), quick)
+        base = os.environ.get("SAFETYNET_BENCH_DATABASE_URL") or (
+            None if quick else os.environ.get("SAFETYNET_TEST_DATABASE_URL")
+        )  # the suite's quick run stays on SQLite (its time is bounded)
         if base:
             from safetynet.db import scratch_schema
 
             with scratch_schema(base, "bench") as url:
-                _load(url, syn, home)
-                results += _measure("PostgreSQL", url, home, Path(scratch))
+                _load(url, syn)
+                results += _measure("PostgreSQL", url, home, Path(scratch), quick)
     for r in results:
         r.notes = "; ".join(x for x in (r.notes, f"scale {scale}") if x)
     return results
