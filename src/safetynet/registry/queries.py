@@ -246,8 +246,8 @@ def premium_population(
     A membership without a stored medical group takes
     :func:`~safetynet.registry.rules.default_medical_group` (the rule the import applies); a
     person with several active memberships takes the first group in
-    :data:`safetynet.codes.MEDICAL_GROUPS` order (tekun before dibao before …), and a dibao
-    class from any of their rows when the chosen row has none. Read through
+    :data:`safetynet.codes.MEDICAL_GROUPS` order (tekun before dibao before …) and the smallest
+    dibao class among the rows of that group, else the smallest of any of their rows. Read through
     :func:`safetynet.registry.bulkread.read` and computed column-wise.
     """
     from safetynet.registry import bulkread
@@ -284,18 +284,21 @@ def premium_population(
         raise UnknownMedicalGroup(f"登记库中有未知的医疗救助类别 / unknown medical_group {bad!r}")
     rank = rank_arr.to_numpy()
     pid = rows["person_id"].to_numpy()
-    order = np.lexsort((rank, pid))  # by person, best group first
+    cls = pc.if_else(pc.equal(rows["dibao_class"], ""), None, rows["dibao_class"])
+    # classes ranked in code order, no class last: ties between rows are broken by the class
+    names = pc.unique(cls.drop_null()).sort()
+    crank = np.asarray(
+        pc.index_in(cls, value_set=names).fill_null(len(names)).to_numpy(), dtype=np.int64
+    )
+    order = np.lexsort((crank, rank, pid))  # by person, best group, then smallest class
     starts = np.r_[True, pid[order][1:] != pid[order][:-1]]
     first = order[starts]
-    cls = pc.if_else(pc.equal(rows["dibao_class"], ""), None, rows["dibao_class"])
     chosen = pc.take(cls, pa.array(first))
     if chosen.null_count:  # a dibao person's class may sit on another of their rows
-        valid = np.asarray(pc.is_valid(cls).to_numpy(zero_copy_only=False))[order]
-        person_of = np.cumsum(starts) - 1  # each sorted row's person index
-        have = np.full(len(first), -1, np.int64)
-        idx = np.nonzero(valid)[0][::-1]  # last write wins: the first valid row per person
-        have[person_of[idx]] = order[idx]
-        fallback = pc.take(cls, pa.array(have, mask=have < 0))
+        by_class = np.lexsort((crank, pid))
+        fallback = pc.take(
+            cls, pa.array(by_class[np.r_[True, pid[by_class][1:] != pid[by_class][:-1]]])
+        )
         chosen = pc.coalesce(chosen, fallback)
     hid = pc.take(rows["household_id"], pa.array(first))
     at = pc.index_in(hid, value_set=households["household_id"])

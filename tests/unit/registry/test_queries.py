@@ -156,26 +156,25 @@ def test_premium_population_takes_the_registry_default_group(regdb: Engine, rela
 
 
 def _premium_oracle(rows: list[dict[str, object]], on: date) -> list[tuple[str, str, object]]:
-    """Row by row: each active person's best group (codes.MEDICAL_GROUPS order), a dibao class
-    from their chosen row or else any of their rows, in person order."""
+    """Row by row: each active person's best group (codes.MEDICAL_GROUPS order) and the smallest
+    dibao class among that group's rows, else the smallest of all their rows, in person order."""
     order = list(codes.MEDICAL_GROUPS)
-    best: dict[int, tuple[int, object]] = {}
-    classes: dict[int, str] = {}
+    held: dict[int, list[tuple[int, str | None]]] = {}
     for r in rows:
         if not rules.active_on((r["valid_from"], r["valid_to"]), on):  # type: ignore[arg-type]
             continue
-        pid = int(r["person_id"])  # type: ignore[call-overload]
         group = str(r["medical_group"]) or rules.default_medical_group(
             str(r["category"]), relapsed=bool(r["relapsed"])
         )
-        rank = order.index(group)
-        if pid not in best or rank < best[pid][0]:
-            best[pid] = (rank, r["dibao_class"] or None)
-        if r["dibao_class"]:
-            classes.setdefault(pid, str(r["dibao_class"]))
-    return [
-        ("6201", order[rank], cls or classes.get(pid)) for pid, (rank, cls) in sorted(best.items())
-    ]
+        pid = int(r["person_id"])  # type: ignore[call-overload]
+        held.setdefault(pid, []).append((order.index(group), str(r["dibao_class"] or "") or None))
+    out = []
+    for pid in sorted(held):
+        best = min(g for g, _ in held[pid])
+        mine = sorted(c for g, c in held[pid] if g == best and c)
+        every = sorted(c for _, c in held[pid] if c)
+        out.append(("6201", order[best], (mine or every or [None])[0]))
+    return out
 
 
 @settings(DB, max_examples=8)  # each SQLite example starts the bulk reader's child process
