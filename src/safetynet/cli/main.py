@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import sys
 
 import typer
@@ -52,8 +54,38 @@ _load()
 
 
 def main() -> None:
+    """Run the command, then leave the process without interpreter finalisation.
+
+    pyarrow and DuckDB keep native worker threads. If one of them is still inside, or about
+    to re-enter, Python when the interpreter finalises (a refused file whose read-ahead was
+    pending, say), CPython ends it with ``pthread_exit``; the unwind crosses C++ frames and
+    the process dies of SIGABRT ("terminate called without an active exception") after it
+    has printed its answer. Every command closes what it writes (``with`` blocks, committed
+    transactions), so once stdout and stderr are flushed nothing is left for finalisation
+    to do, and ``os._exit`` ends the process with the command's status.
+    """
     try:
         app()
     except ConfigError as exc:
         sys.stderr.write(f"错误 / Error: {exc}\n")
-        raise SystemExit(2) from None
+        code: object = 2
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    os._exit(_status(code))
+
+
+def _status(code: object) -> int:
+    """Flush stdout and stderr; the exit status for a ``SystemExit`` code.
+
+    >>> _status(None), _status(3)
+    (0, 3)
+    """
+    if code is not None and not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    return code or 0

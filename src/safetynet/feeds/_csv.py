@@ -48,6 +48,13 @@ class _Source(io.RawIOBase):
         self.eof = False
         self.broken_tail = False
         self.error: str | None = None
+        # pyarrow's read-ahead thread calls read() under the GIL. If it is inside (or about to
+        # enter) Python when the interpreter finalises, CPython ends that thread with
+        # pthread_exit, which unwinds through C++ frames and aborts the process ("terminate
+        # called without an active exception"). stop() makes every later read return EOF at
+        # once, and wait_idle() waits until no read is in progress.
+        self.stopped = False
+        self.active = 0
 
     def readable(self) -> bool:
         return True
@@ -55,6 +62,17 @@ class _Source(io.RawIOBase):
     def close(self) -> None:
         self.fh.close()
         super().close()
+
+    def stop(self) -> None:
+        """Every later read returns EOF at once (the consumer is done or gave up)."""
+        with self.turn:
+            self.stopped = True
+            self.turn.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until no read is in progress (after :meth:`stop`)."""
+        with self.turn:
+            self.turn.wait_for(lambda: self.active == 0, timeout=timeout)
 
     def taken(self, batches: int) -> None:
         """The consumer has taken ``batches`` batches (about one block each)."""
@@ -65,11 +83,26 @@ class _Source(io.RawIOBase):
     def _throttle(self) -> None:
         with self.turn:
             self.turn.wait_for(
-                lambda: self.pos <= (self.consumed + AHEAD_BLOCKS) * CSV_BLOCK, timeout=2.0
+                lambda: self.stopped or self.pos <= (self.consumed + AHEAD_BLOCKS) * CSV_BLOCK,
+                timeout=2.0,
             )
 
     def read(self, size: int = -1) -> bytes:
-        self._throttle()
+        with self.turn:
+            if self.stopped:
+                return b""
+            self.active += 1
+        try:
+            self._throttle()
+            if self.stopped:
+                return b""
+            return self._read(size)
+        finally:
+            with self.turn:
+                self.active -= 1
+                self.turn.notify_all()
+
+    def _read(self, size: int) -> bytes:
         if self.decoder is None:
             chunk = self.fh.read(size)
             self.pos += len(chunk)
@@ -241,7 +274,7 @@ def open_csv(spec: FeedSpec, path: Path, hasher: Any = None) -> FeedReader:
             if new:
                 yield RawBatch(_empty_table(spec), *_malformed(new, width))
         finally:
-            source.close()
+            _shut(reader, source)
 
     return FeedReader(
         "csv",
@@ -283,6 +316,23 @@ def _cut_utf8_tail(path: Path) -> bool:
         )
         return need > back
     return False
+
+
+def _shut(reader: Any, source: _Source) -> None:
+    """Stop the read-ahead for good before the file is closed: reads return EOF from now on,
+    the reader is drained to its end (then pyarrow issues no further read), and no read is
+    left in progress. Without this, a refusal raised while a read-ahead was pending could
+    abort the process at exit (see :class:`_Source`)."""
+    source.stop()
+    for _ in range(1000):  # each call returns at once: the source answers EOF
+        try:
+            reader.read_next_batch()
+        except StopIteration:
+            break
+        except (pa.ArrowException, UnicodeDecodeError, ValueError):
+            continue
+    source.wait_idle()
+    source.close()
 
 
 _HOOK_INSTALLED = False
