@@ -100,10 +100,11 @@ def grants(
 ) -> None:
     """Allocate national student grants for one school and write the result workbook."""
     from safetynet.policy.education import allocate
-    from safetynet.policy.education_io import read_students, write_allocation
+    from safetynet.policy.education_io import TEMPLATE_HEADINGS, read_students, write_allocation
 
     check_year(year)
     ps = _params(params)
+    _check_input(file, columns=len(TEMPLATE_HEADINGS))
     try:
         students = read_students(file)
         matches = 0
@@ -239,3 +240,19 @@ def _print_premiums(report: dict[str, Any]) -> None:
             f"[yellow]注意：{t['unknown_class']:,} 名低保对象缺少低保类别，未计入资助金额 / "
             "dibao members without dibao_class are not counted in the amounts[/]"
         )
+
+
+def _check_input(path: Path, *, columns: int) -> None:
+    """The input-file limits every importer applies (docs/security.md), before any
+    spreadsheet library opens the file: a tiny workbook declaring a huge sheet is refused."""
+    from safetynet.inputfiles import InputRefused, check_size, check_xlsx
+
+    if not path.is_file():
+        return  # the reader says that the file does not exist
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            check_xlsx(path, columns=columns)
+        else:
+            check_size(path)
+    except InputRefused as exc:
+        fail(str(exc))

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from safetynet.inputfiles import InputRefused, check_size
 from safetynet.policy.standards import REASONS, StandardRow, StandardSet, parse_row
 from safetynet.registry.importer import ImportRefused, detect_encoding, xlsx_text_rows
 
@@ -70,6 +71,10 @@ def _raw_rows(path: Path) -> list[list[Any]]:
         raise ImportRefused(
             f"不支持的文件格式 {suffix or '(无扩展名)'}，请使用 CSV 或 XLSX / use CSV or XLSX"
         )
+    try:
+        check_size(path)  # the XLSX path checks its limits in xlsx_text_rows
+    except InputRefused as exc:
+        raise ImportRefused(str(exc)) from None
     encoding = detect_encoding(path)
     with path.open(encoding=encoding, newline="") as fh:
         try:
