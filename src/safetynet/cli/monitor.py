@@ -54,7 +54,7 @@ def _run(engine: Any, month: str, backend: str, quiet: bool) -> Any:
             highlight=False,
         )
 
-    if quiet:
+    def locked_run(progress: Any = None) -> Any:
         with (
             month_lock(get_settings().lake, month, on_wait=waiting),  # the commit included
             unit_of_work(engine) as session,
@@ -65,7 +65,11 @@ def _run(engine: Any, month: str, backend: str, quiet: bool) -> Any:
                 parameters=params,
                 lake=get_settings().lake,
                 backend=backend,
+                progress=progress,
             )
+
+    if quiet:
+        return locked_run()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -78,18 +82,7 @@ def _run(engine: Any, month: str, backend: str, quiet: bool) -> Any:
         def tick(step: str) -> None:
             bar.update(task, advance=1, description=f"监测 / monitoring {month}: {step}")
 
-        with (
-            month_lock(get_settings().lake, month, on_wait=waiting),  # the commit included
-            unit_of_work(engine) as session,
-        ):
-            return run_month(
-                session=session,
-                month=month,
-                parameters=params,
-                lake=get_settings().lake,
-                backend=backend,
-                progress=tick,
-            )
+        return locked_run(tick)
 
 
 @app.command("run")

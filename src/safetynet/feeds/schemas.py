@@ -11,10 +11,8 @@ from pydantic import BaseModel, ConfigDict
 __all__ = ["IngestLogEntry", "IngestResult", "MonthIngest", "QuarantineRow"]
 
 
-class IngestResult(BaseModel):
-    """What one ingest did (also what ``feeds ingest --json`` prints)."""
-
-    model_config = ConfigDict(frozen=True)
+class _Ingest(BaseModel):
+    """The fields an ingest result and an ingest-log row share (in their JSON order)."""
 
     id: int
     source: str
@@ -29,6 +27,13 @@ class IngestResult(BaseModel):
     rows_quarantined: int
     blank_lines: int
     repeat: bool
+
+
+class IngestResult(_Ingest):
+    """What one ingest did (also what ``feeds ingest --json`` prints)."""
+
+    model_config = ConfigDict(frozen=True)
+
     partition_path: str
     partition_sha256: str
     actor: str
@@ -62,24 +67,11 @@ class MonthIngest(BaseModel):
         return sum(r.rows_quarantined for r in self.results)
 
 
-class IngestLogEntry(BaseModel):
+class IngestLogEntry(_Ingest):
     """One row of the ingest log (``feeds list``)."""
 
     model_config = ConfigDict(frozen=True, from_attributes=True)
 
-    id: int
-    source: str
-    month: str
-    file_name: str
-    file_sha256: str
-    file_bytes: int
-    file_format: str
-    encoding: str | None
-    rows_read: int
-    rows_accepted: int
-    rows_quarantined: int
-    blank_lines: int
-    repeat: bool
     repeat_of: int | None
     actor: str
     started_at: datetime

@@ -2,47 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.unit.hostile import assert_clean_refusal, far_cell_xml, run_cli, xlsx_bytes
 
-HEAD = ["学号", "姓名", "身份证号", "困难等级"]
+ROWS = [["学号", "姓名", "身份证号", "困难等级"], ["S1", "张三", "", "一般困难"]]
 
 
-def test_tiny_xlsx_with_far_cell_is_refused_not_a_crash(tmp_path):
+@pytest.mark.parametrize(
+    "shape",
+    [{"extra_xml": far_cell_xml()}, {"dimension": "A1:XFD1048576"}],
+    ids=["far-cell", "declared-dimension"],
+)
+def test_a_tiny_workbook_claiming_a_huge_sheet_is_refused_not_a_crash(tmp_path, shape):
     path = tmp_path / "school.xlsx"
-    path.write_bytes(xlsx_bytes([HEAD, ["S1", "张三", "", "一般困难"]], extra_xml=far_cell_xml()))
+    path.write_bytes(xlsx_bytes(ROWS, **shape))
     assert path.stat().st_size < 10_000
     out = tmp_path / "grants.xlsx"
-    proc = run_cli(
-        [
-            "calc",
-            "grants",
-            str(path),
-            "--school-type",
-            "undergraduate",
-            "--funded",
-            "1",
-            "--out",
-            str(out),
-        ]
-    )
+    args = ["calc", "grants", str(path), "--school-type", "undergraduate", "--funded", "1"]
+    proc = run_cli([*args, "--out", str(out)])
     assert_clean_refusal(proc, "XFD1048576")
     assert not out.exists()
-
-
-def test_declared_dimension_beyond_the_limits_is_refused(tmp_path):
-    path = tmp_path / "school.xlsx"
-    path.write_bytes(xlsx_bytes([HEAD, ["S1", "张三", "", "一般困难"]], dimension="A1:XFD1048576"))
-    proc = run_cli(
-        [
-            "calc",
-            "grants",
-            str(path),
-            "--school-type",
-            "undergraduate",
-            "--funded",
-            "1",
-            "--out",
-            str(tmp_path / "grants.xlsx"),
-        ]
-    )
-    assert_clean_refusal(proc, "XFD1048576")
