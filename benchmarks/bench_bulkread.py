@@ -175,6 +175,6 @@ def run(quick: bool) -> list[Result]:
             with scratch_schema(base, "bench") as url:
                 _load(url, syn)
                 results += _measure("PostgreSQL", url, home, Path(scratch), quick)
-    for r in results:
-        r.notes = "; ".join(x for x in (r.notes, f"scale {scale}") if x)
+    if results:  # said once: the report lists every result's note
+        results[0].notes = "; ".join(x for x in (results[0].notes, f"scale {scale}") if x)
     return results
