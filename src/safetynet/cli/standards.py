@@ -106,8 +106,11 @@ def list_(
     except ValueError:
         fail(f"--date 应为日期 YYYY-MM-DD / not a date: {on}")
     engine = open_engine()
-    with unit_of_work(engine) as session:
-        rows = list_standards(session=session, county=county, on=day)
+    try:
+        with unit_of_work(engine) as session:
+            rows = list_standards(session=session, county=county, on=day)
+    except LookupError as exc:
+        fail(str(exc))
     if as_json:
         print_json(rows)
         return

@@ -176,8 +176,16 @@ def load_set(*, session: Session) -> StandardSet:
 def list_standards(
     *, session: Session, county: str | None = None, on: date | None = None
 ) -> list[dict[str, Any]]:
-    """Stored rows (every date), or with ``on`` the row in force per county, area and kind."""
+    """Stored rows (every date), or with ``on`` the row in force per county, area and kind.
+
+    Asking for a county that has no stored standard is an error (LookupError), not an empty list.
+    """
     rows = _rows(session, county)
+    if county is not None and not rows:
+        raise LookupError(
+            f"县区 {county} 没有任何认定标准（代码有误或尚未导入）/ no standard is stored for "
+            f"county {county} (a wrong code, or not imported yet: safetynet standards import)"
+        )
     if on is not None:
         chosen: dict[tuple[str, bool, str], StandardRow] = {}
         for r in rows:  # ordered by date within each key: the last one on or before ``on`` wins

@@ -173,6 +173,9 @@ def test_cli_import_list_and_check(use_db: str, tmp_path: Path) -> None:
     assert result["decision"] == "dibao" and result["standard"]["dibao"] == 800
     out = runner.invoke(app, ["standards", "list"])
     assert out.exit_code == 0 and "1057 行 / rows" in out.stdout
+    out = runner.invoke(app, ["standards", "list", "--county", "999999", "--json"])
+    assert (out.exit_code, out.stdout) == (1, "")  # a county never stored: an error, not []
+    assert "no standard is stored for county 999999" in " ".join(out.stderr.split())
 
 
 def test_check_without_standards_is_a_clear_error(use_db: str) -> None:
